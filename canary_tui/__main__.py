@@ -1,0 +1,5 @@
+"""``python -m canary_tui``."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""The command line: parses arguments, runs one command, turns bad input into exit code 2.
+
+Command modules are imported only for their arguments; what they need to run (the controller,
+Textual, the Kubernetes client) is imported inside their ``run``, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import InputError
+
+# name -> module under canary_tui.commands; order is the order of --help
+COMMANDS = {
+    "demo": "demo",
+    "replay": "replay",
+    "check": "check",
+}
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"canary-tui: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="canary-tui",
+        description="Watch and steer a canary release: phases, gates, rollback, from the terminal.",
+        epilog="Exit codes: 0 Promoted, 1 RolledBack, 2 bad input, 3 Incomplete. Try: canary-tui demo",
+    )
+    parser.add_argument("--version", action="version", version=f"canary-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(f".commands.{module_name}", __package__)
+        p = sub.add_parser(name, help=module.HELP, description=module.DESCRIPTION)
+        p.add_argument("--version", action="version", version=f"canary-tui {__version__}")
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return int(args._module.run(args))
+    except InputError as e:
+        for problem in e.problems:
+            print(f"canary-tui: error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # the reader went away (``| head``): not our failure, and no traceback
+        sys.stderr.close()
+        return 0

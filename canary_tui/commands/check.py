@@ -1,0 +1,74 @@
+"""``canary-tui check PLAN``: pre-flight validation of a plan; says what it found. No writes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..core.durations import format_duration
+from ..core.gates import fmt
+from ..core.model import GateSource, Plan, Thresholds
+
+HELP = "validate a plan before a release (no writes)"
+DESCRIPTION = "Validate a CanaryPlan and say what it found. Exit 0 when valid, 2 with the problems named."
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("plan", type=Path, metavar="PLAN", help="a CanaryPlan YAML file")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.planfile import load_plan
+
+    plan = load_plan(args.plan)
+    print(describe(plan))
+    return 0
+
+
+def thresholds_text(t: Thresholds, unit: str = "") -> str:
+    parts = []
+    if t.warn_above is not None:
+        parts.append(f"warn > {fmt(t.warn_above, unit)}")
+    if t.warn_below is not None:
+        parts.append(f"warn < {fmt(t.warn_below, unit)}")
+    if t.fail_above is not None:
+        parts.append(f"fail > {fmt(t.fail_above, unit)}")
+    if t.fail_below is not None:
+        parts.append(f"fail < {fmt(t.fail_below, unit)}")
+    if t.max_ratio_to_stable is not None:
+        parts.append(f"fail > {fmt(t.max_ratio_to_stable)} x stable")
+    return ", ".join(parts)
+
+
+def describe(plan: Plan) -> str:
+    """A person's summary of what the plan will do."""
+    lines = [f"{plan.source}: valid CanaryPlan {plan.name!r} in namespace {plan.namespace!r}"]
+    s, c = plan.stable, plan.canary
+    lines.append(
+        f"  release  {plan.service}: {s.version} ({s.deployment}, subset {s.subset}) -> "
+        f"{c.version} ({c.deployment}, subset {c.subset})"
+    )
+    t = plan.traffic
+    target = {"istio": f"VirtualService {t.virtual_service}" + (f" route {t.route}" if t.route else ""),
+              "gateway-api": f"HTTPRoute {t.http_route}",
+              "replicas": "Deployment replicas" + (f" (total {t.replicas})" if t.replicas else ""),
+              "simulated": "simulated (demo only)"}[t.router.value]
+    lines.append(f"  traffic  {t.router.value}: {target}")
+    m = plan.metrics
+    lines.append(f"  metrics  {m.provider.value}" + (f" at {m.address}" if m.address else ""))
+    soak = sum((p.duration for p in plan.phases), start=plan.interval * 0)
+    lines.append(
+        f"  rule     every {format_duration(plan.interval)}; rollback after {plan.failure_limit} consecutive fails "
+        f"or {plan.no_data_limit} consecutive nodata of one gate; promotion {plan.promotion.value}, "
+        f"health score >= {fmt(plan.min_health_score)}"
+    )
+    lines.append(f"  phases   {len(plan.phases)}, {format_duration(soak)} of soak in all:")
+    for i, p in enumerate(plan.phases):
+        over = ", ".join(f"{g}: {thresholds_text(plan.thresholds(i)[g], plan.gate(g).unit)}" for g in p.overrides)
+        row = f"    {i + 1}. {p.name:<12} {p.weight:>3}%  soak {format_duration(p.duration):<9}"
+        lines.append((row + (f" overrides {over}" if over else "")).rstrip())
+    lines.append(f"  gates    {len(plan.gates)} (health-score weight in brackets):")
+    for g in plan.gates:
+        src = f"pods: {g.signal.value if g.signal else ''}" if g.source is GateSource.PODS else "prometheus"
+        lines.append(f"    {g.name:<20} [{fmt(g.weight)}] {thresholds_text(g.thresholds, g.unit)}  ({src})")
+    return "\n".join(lines)

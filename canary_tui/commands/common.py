@@ -1,0 +1,112 @@
+"""What the run-like commands share: output options, sinks, the actor, running headless."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..core.rule import EXIT_CODES, Outcome
+
+if TYPE_CHECKING:
+    from ..controller import Controller
+    from ..core.model import Plan
+    from ..output.jsonl import AuditLog
+    from ..ports import Sink
+
+
+def actor() -> str:
+    """Who acts: ``user@host``."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"want a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+def add_output_arguments(p: argparse.ArgumentParser, *, speed: bool = True) -> None:
+    p.add_argument("--headless", action="store_true", help="no screen: print a timeline (or JSON Lines with --json)")
+    p.add_argument("--json", action="store_true", help="with --headless: print the contract's JSON Lines")
+    p.add_argument("--verbose", "-v", action="store_true", help="with --headless: one line per evaluation too")
+    if speed:
+        p.add_argument(
+            "--speed",
+            type=positive_float,
+            metavar="X",
+            help="virtual seconds per real second (headless default: as fast as possible)",
+        )
+    p.add_argument("--log", type=Path, metavar="PATH", help="audit log to append to (default: under $XDG_STATE_HOME/canary-tui/)")
+
+
+def make_sinks(args: argparse.Namespace, plan: Plan, mode: str) -> tuple[list[Sink], AuditLog]:
+    """The stdout sink of a headless run (timeline or JSON Lines) and the audit log."""
+    from ..output.jsonl import AuditLog, JsonLinesSink, default_log_path
+    from ..output.timeline import TimelineSink, use_color
+
+    sinks: list[Sink] = []
+    if args.json:
+        sinks.append(JsonLinesSink(sys.stdout))
+    else:
+        sinks.append(TimelineSink(sys.stdout, plan, verbose=args.verbose, color=use_color(sys.stdout)))
+    path = args.log or default_log_path(plan.name, mode)
+    try:
+        audit = AuditLog(path, mode=mode, plan_name=plan.name, actor=actor(), source=plan.source)
+    except OSError as e:
+        from ..errors import InputError
+
+        raise InputError(f"cannot open the audit log {path}: {e.strerror or e}") from None
+    return [*sinks, audit], audit
+
+
+def run_headless(controller: Controller, on_done: Callable[[], None] | None = None) -> Outcome:
+    """Run to the outcome; Ctrl-C or SIGTERM ends the run as Incomplete (never a rollback)."""
+    done = threading.Event()
+    result: list[Outcome] = []
+    crashed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            state = controller.run()
+            result.append(state.outcome or Outcome.INCOMPLETE)
+        except BaseException as e:  # noqa: BLE001 - re-raised on the main thread
+            crashed.append(e)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=work, name="controller", daemon=True)
+    previous = signal.signal(signal.SIGTERM, lambda *_: controller.stop("stopped by SIGTERM"))
+    thread.start()
+    try:
+        while not done.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        controller.stop("stopped by the operator (Ctrl-C)")
+        done.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    thread.join()
+    if on_done is not None:
+        on_done()
+    if crashed:
+        raise crashed[0]
+    return result[0]
+
+
+def exit_code(outcome: Outcome) -> int:
+    return EXIT_CODES[outcome]

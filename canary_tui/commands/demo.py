@@ -1,0 +1,102 @@
+"""``canary-tui demo``: a simulated cluster and simulated golden signals, nothing to install."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .common import add_output_arguments
+
+if TYPE_CHECKING:
+    from ..controller import Controller
+    from ..core.model import Plan
+    from ..ports import Sink
+    from ..sim.demo import DemoWorld
+
+HELP = "a simulated release, no cluster needed (the default way to try canary-tui)"
+DESCRIPTION = (
+    "Run a simulated canary release: pods of v1 and v2 and golden signals, seeded and deterministic, "
+    "through the same controller as a real run. Headless runs start their virtual clock at "
+    "2026-01-01T00:00:00Z unless --start says otherwise."
+)
+FIXED_START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _scenarios() -> list[str]:
+    from ..sim.scenarios import SCENARIOS
+
+    return list(SCENARIOS)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scenario",
+        default="healthy",
+        metavar="NAME",
+        help="healthy (default), error-spike, latency-regression, metrics-gap, crashloop; --list-scenarios says more",
+    )
+    p.add_argument("--list-scenarios", action="store_true", help="list the scenarios and what they show")
+    add_output_arguments(p)
+    p.add_argument("--seed", type=int, default=0, help="seed of the simulated noise (default 0)")
+    p.add_argument("--start", metavar="TIME", help="RFC 3339 start of the virtual clock")
+    p.add_argument("--plan", type=Path, metavar="PLAN", help="simulate this plan instead of the built-in one")
+
+
+def build(args: argparse.Namespace, plan: Plan, start: datetime, speed: float | None, sinks: list[Sink]) -> tuple[Controller, DemoWorld]:
+    from ..clock import VirtualClock
+    from ..controller import Controller
+    from ..sim.demo import DemoWorld
+    from ..sim.scenarios import SCENARIOS
+
+    clock = VirtualClock(start, speed)
+    world = DemoWorld(plan, SCENARIOS[args.scenario], clock, args.seed)
+    controller = Controller(
+        plan,
+        clock=clock,
+        metrics=world.metrics,
+        cluster=world.cluster,
+        sinks=[world, *sinks],
+        mode="demo",
+        t0=start,
+    )
+    return controller, world
+
+
+def load(args: argparse.Namespace) -> tuple[Plan, datetime]:
+    """The plan and the start of the virtual clock, or an InputError."""
+    from ..core.durations import parse_time
+    from ..core.planfile import load_plan
+    from ..errors import InputError
+    from ..resources import demo_plan_path
+
+    if args.scenario not in _scenarios():
+        raise InputError(f"no scenario {args.scenario!r}; choose one of {', '.join(_scenarios())}")
+    plan = load_plan(args.plan or demo_plan_path())
+    start = FIXED_START
+    if args.start:
+        try:
+            start = parse_time(args.start)
+        except ValueError as e:
+            raise InputError(f"--start: {e}") from None
+    return plan, start
+
+
+def run(args: argparse.Namespace) -> int:
+    from .common import exit_code, make_sinks, run_headless
+
+    if args.list_scenarios:
+        from ..sim.scenarios import SCENARIOS
+
+        for s in SCENARIOS.values():
+            print(f"{s.name:<20} {s.description} (ends {s.expect})")
+        return 0
+    plan, start = load(args)
+    if not args.headless:
+        from .interactive import run_tui
+
+        return run_tui("demo", plan=plan, args=args)
+    sinks, audit = make_sinks(args, plan, "demo")
+    controller, _ = build(args, plan, start, args.speed, sinks)
+    return exit_code(run_headless(controller, on_done=audit.close))

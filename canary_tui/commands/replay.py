@@ -1,0 +1,99 @@
+"""``canary-tui replay FIXTURE``: recorded metrics through the same decision code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .common import add_output_arguments
+
+if TYPE_CHECKING:
+    from ..controller import Controller
+    from ..core.fixture import Fixture
+
+HELP = "replay a recorded MetricFixture through the controller"
+DESCRIPTION = (
+    "Replay a MetricFixture (YAML or JSON): the plan's decision rule runs on recorded samples with a "
+    "virtual clock. --check compares the outcome with the fixture's expect block (exit 0 match, 1 not)."
+)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("fixture", type=Path, metavar="FIXTURE", help="a MetricFixture file (.yaml, .yml or .json)")
+    add_output_arguments(p)
+    p.add_argument("--check", action="store_true", help="compare the outcome with the fixture's expect block")
+
+
+def build(fixture: Fixture, clock_speed: float | None, sinks: list, mode: str = "replay") -> Controller:  # type: ignore[type-arg]
+    """A controller over the fixture: its samples, its pods, its actions, a virtual clock at its start."""
+    from ..clock import VirtualClock
+    from ..controller import Controller, scripted_actions
+    from ..replay import FixtureCluster, FixtureMetrics
+
+    clock = VirtualClock(fixture.start, clock_speed)
+    return Controller(
+        fixture.plan,
+        clock=clock,
+        metrics=FixtureMetrics(fixture),
+        cluster=FixtureCluster(fixture),
+        sinks=sinks,
+        mode=mode,
+        t0=fixture.start,
+        end=fixture.end,
+        end_reason="the fixture's samples ran out before an outcome",
+        scripted=scripted_actions(fixture.start, ((a.at, a.action, a.actor) for a in fixture.actions)),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.fixture import load_fixture
+    from ..errors import InputError
+    from .common import exit_code, make_sinks, run_headless
+
+    fixture = load_fixture(args.fixture)
+    if args.check and fixture.expect is None:
+        raise InputError(f"{args.fixture}: --check needs an expect block in the fixture")
+    if not args.headless:
+        from .interactive import run_tui
+
+        return run_tui("replay", fixture=fixture, args=args)
+    sinks, audit = make_sinks(args, fixture.plan, "replay")
+    controller = build(fixture, args.speed, sinks)
+    outcome = run_headless(controller, on_done=audit.close)
+    if args.check:
+        return check(fixture, controller, json_mode=args.json)
+    return exit_code(outcome)
+
+
+def check(fixture: Fixture, controller: Controller, *, json_mode: bool) -> int:
+    """0 when the run matched ``expect``; else print what differed and return 1."""
+    from ..core.durations import format_duration
+
+    expect = fixture.expect
+    state = controller.state
+    assert expect is not None and state is not None and state.outcome is not None
+    at = state.decided_at - fixture.start if state.decided_at is not None else None
+    got = {
+        "outcome": state.outcome.value,
+        "phase": fixture.plan.phases[state.phase_index].name,
+        "at": format_duration(at) if at is not None else "-",
+    }
+    want = {"outcome": expect.outcome.value}
+    if expect.phase is not None:
+        want["phase"] = expect.phase
+    if expect.at is not None:
+        want["at"] = format_duration(expect.at)
+    diff = {k: (v, got[k]) for k, v in want.items() if got[k] != v}
+    out = sys.stderr if json_mode else sys.stdout
+    name = fixture.source or fixture.name
+    if not diff:
+        print(f"check ok: {name}: {got['outcome']} in {got['phase']} at {got['at']}, as expected", file=out)
+        return 0
+    print(f"check FAILED: {name}", file=out)
+    for key, (w, g) in diff.items():
+        print(f"  expect.{key}: want {w}, got {g}", file=out)
+    if state.reason:
+        print(f"  reason: {state.reason}", file=out)
+    return 1

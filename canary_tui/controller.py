@@ -1,0 +1,254 @@
+"""The polling controller: one loop for every mode. It observes, calls the rule, applies, reports.
+
+The modes differ only in what they hand it: the clock, the metrics source, the cluster, the sinks,
+and where the state is kept. It never decides anything itself; ``core.rule`` does.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from .core import rule
+from .core.durations import format_duration
+from .core.events import Event, Notice
+from .core.gates import Reading
+from .core.model import GateSource, Plan
+from .core.pods import Pod, pod_reading
+from .core.rule import Action, ActionKind, State
+from .ports import Clock, Cluster, MetricsSource, Sink, WriteError
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What observers (the TUI, watch, state files) see after each change. Immutable."""
+
+    plan: Plan
+    mode: str
+    now: datetime
+    state: State
+    pods: Sequence[Pod] | None
+    events: tuple[Event, ...]
+    applied_weight: int | None
+    pending_write: str | None = None
+    held_by: str | None = None
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+class StateStore(Protocol):
+    def save(self, snapshot: Snapshot) -> None: ...
+
+
+class Controller:
+    """Runs a plan to its outcome. ``submit`` may be called from any thread (keys, CLI)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        clock: Clock,
+        metrics: MetricsSource,
+        cluster: Cluster,
+        sinks: Iterable[Sink] = (),
+        mode: str = "demo",
+        t0: datetime | None = None,
+        end: datetime | None = None,
+        end_reason: str = "the samples ran out before an outcome",
+        scripted: Iterable[Action] = (),
+        state: State | None = None,
+        store: StateStore | None = None,
+        retry_base: float = 1.0,
+    ) -> None:
+        self.plan = plan
+        self.clock = clock
+        self.metrics = metrics
+        self.cluster = cluster
+        self.sinks = list(sinks)
+        self.mode = mode
+        self.t0 = t0
+        self.end = end
+        self.end_reason = end_reason
+        self.store = store
+        self.state: State | None = state
+        self.pods: Sequence[Pod] | None = None
+        self.applied_weight: int | None = None
+        self.pending_write: str | None = None
+        self.listeners: list[Callable[[Snapshot], None]] = []
+        self._scripted = sorted(scripted, key=lambda a: a.at)
+        self._live: list[Action] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop_reason: str | None = None
+        self._retry_base = retry_base
+        self._retry_at: datetime | None = None
+        self._retries = 0
+        self._rng = random.Random(0)
+        self._uses_pods = any(g.source is GateSource.PODS for g in plan.gates)
+
+    # ------------------------------------------------------------------ other threads
+
+    def submit(self, kind: ActionKind, actor: str) -> None:
+        """An operator action, applied as soon as the controller sees it."""
+        with self._lock:
+            self._live.append(Action(self.clock.now(), kind, actor))
+        self._wake.set()
+
+    def stop(self, reason: str = "stopped by the operator") -> None:
+        """End the run without an outcome (Incomplete). Never rolls back."""
+        with self._lock:
+            self._stop_reason = reason
+        self._wake.set()
+
+    def poke(self) -> None:
+        """Wake the loop (e.g. after the clock was told to step)."""
+        self._wake.set()
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(self) -> State:
+        plan = self.plan
+        if self.state is None:
+            t0 = self.t0 if self.t0 is not None else self.clock.now()
+            self._commit(rule.start(plan, t0), t0)
+        else:
+            self._reconcile(self.clock.now())
+        assert self.state is not None
+        while not self.state.done:
+            t_k = rule.next_evaluation(plan, self.state)
+            if self.end is not None and t_k > self.end:
+                last = self.state.last.at if self.state.last else self.state.started_at
+                self._commit(rule.finish_incomplete(self.state, plan, last, self.end_reason), last)
+                break
+            if not self._wait_for(t_k):
+                break
+            now = t_k
+            due = self._take(now)
+            readings = self._observe(now)
+            self._commit(rule.advance(self.state, plan, now, due, readings), now)
+        while self.pending_write is not None and self._stop_reason is None:
+            self._wait_for_retry()
+        return self.state
+
+    def _wait_for(self, t_k: datetime) -> bool:
+        """Wait until t_k, applying live actions and write retries as they come. False when stopped."""
+        assert self.state is not None
+        while True:
+            target = t_k if self._retry_at is None else min(t_k, self._retry_at)
+            self.clock.wait_until(target, self._wake)
+            self._wake.clear()
+            now = self.clock.now()
+            if self._stop_reason is not None:
+                at = now if now < t_k else t_k
+                self._commit(rule.finish_incomplete(self.state, self.plan, at, self._stop_reason), at)
+                return False
+            if self._retry_at is not None and now >= self._retry_at:
+                self._reconcile(now)
+            if now >= t_k:
+                return True
+            live = self._take(now, scripted=False)
+            if live:
+                self._commit(rule.advance(self.state, self.plan, now, live, None), now)
+                if self.state.done:
+                    return False
+            self._publish(now, ())
+
+    def _wait_for_retry(self) -> None:
+        assert self._retry_at is not None
+        self.clock.wait_until(self._retry_at, self._wake)
+        self._wake.clear()
+        self._reconcile(self.clock.now())
+
+    def _take(self, now: datetime, scripted: bool = True) -> list[Action]:
+        due: list[Action] = []
+        if scripted:
+            while self._scripted and self._scripted[0].at <= now:
+                due.append(self._scripted.pop(0))
+        with self._lock:
+            live = [a for a in self._live if a.at <= now]
+            self._live = [a for a in self._live if a.at > now]
+        return due + live
+
+    def _observe(self, at: datetime) -> dict[str, Reading]:
+        assert self.state is not None
+        readings = dict(self.metrics.read(self.plan, self.state.phase_index, at))
+        self.pods = self.cluster.pods(at)
+        if self._uses_pods:
+            for gate in self.plan.gates:
+                if gate.source is GateSource.PODS and gate.signal is not None:
+                    readings[gate.name] = pod_reading(self.pods, self.plan.canary.version, gate.signal)
+        return readings
+
+    # ------------------------------------------------------------------ applying
+
+    def _commit(self, step: rule.Step, now: datetime) -> None:
+        """Persist the new state, then converge the cluster to it, then tell everyone."""
+        self.state = step.state
+        for event in step.events:
+            for sink in self.sinks:
+                sink.emit(event)
+        if self.store is not None and step.events:
+            self.store.save(self._snapshot(now, step.events))
+        notices = self._reconcile(now, publish=False)
+        self._publish(now, (*step.events, *notices))
+
+    def _reconcile(self, now: datetime, publish: bool = True) -> tuple[Notice, ...]:
+        """Make the cluster's weight the state's weight; on failure schedule a retry with backoff."""
+        assert self.state is not None
+        want = self.state.canary_weight(self.plan)
+        if self.applied_weight == want:
+            return ()
+        try:
+            self.cluster.set_weight(want)
+        except WriteError as e:
+            self._retries += 1
+            delay = e.retry_after if e.retry_after is not None else self._backoff()
+            self._retry_at = now + timedelta(seconds=delay)
+            what = "rollback" if self.state.outcome is rule.Outcome.ROLLED_BACK else f"weight {want}%"
+            self.pending_write = f"{what} not written: {e}; retry {self._retries} in {format_duration(timedelta(seconds=round(delay, 1)))}"
+            notice = Notice(now, self.pending_write)
+            for sink in self.sinks:
+                sink.emit(notice)
+            if publish:
+                self._publish(now, (notice,))
+            return (notice,)
+        self.applied_weight = want
+        self._retry_at = None
+        self._retries = 0
+        if self.pending_write is not None:
+            self.pending_write = None
+            if publish:
+                self._publish(now, ())
+        return ()
+
+    def _backoff(self) -> float:
+        base = min(60.0, self._retry_base * 2 ** min(self._retries - 1, 6))
+        return base * (0.5 + self._rng.random() / 2)
+
+    def _snapshot(self, now: datetime, events: tuple[Event, ...]) -> Snapshot:
+        assert self.state is not None
+        return Snapshot(
+            plan=self.plan,
+            mode=self.mode,
+            now=now,
+            state=self.state,
+            pods=self.pods,
+            events=events,
+            applied_weight=self.applied_weight,
+            pending_write=self.pending_write,
+        )
+
+    def _publish(self, now: datetime, events: tuple[Event, ...]) -> None:
+        snap = self._snapshot(now, events)
+        if self.store is not None:
+            self.store.save(snap)
+        for listener in self.listeners:
+            listener(snap)
+
+
+def scripted_actions(start: datetime, actions: Iterable[tuple[timedelta, ActionKind, str]]) -> list[Action]:
+    """Fixture actions (offsets from the start) as timed actions."""
+    return [Action(start + offset, kind, actor) for offset, kind, actor in actions]

@@ -1,0 +1,114 @@
+"""Go-style durations ("90s", "1h30m") and RFC 3339 UTC timestamps, both ways."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+_UNITS_US = {
+    "ns": 0.001,
+    "us": 1,
+    "µs": 1,
+    "μs": 1,
+    "ms": 1_000,
+    "s": 1_000_000,
+    "m": 60_000_000,
+    "h": 3_600_000_000,
+}
+_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse a Go duration string such as ``12h``, ``1h30m`` or ``250ms`` (no sign allowed).
+
+    Raises ValueError with a message meant for a person.
+    """
+    s = text.strip()
+    if s == "0":
+        return timedelta(0)
+    if not s:
+        raise ValueError("empty duration")
+    if s[0] in "+-":
+        raise ValueError(f"bad duration {text!r}: durations cannot be negative or signed")
+    pos = 0
+    total_us = 0.0
+    while pos < len(s):
+        m = _PART.match(s, pos)
+        if m is None:
+            hint = ""
+            if re.fullmatch(r"\d+(\.\d+)?", s):
+                hint = f" (missing unit: {s}s? {s}m?)"
+            elif re.search(r"\d+d", s):
+                hint = " (days are not a unit: use h, e.g. 24h)"
+            raise ValueError(f"bad duration {text!r}: use h, m, s, ms, e.g. 90s, 5m, 1h30m{hint}")
+        total_us += float(m.group(1)) * _UNITS_US[m.group(2)]
+        pos = m.end()
+    return timedelta(microseconds=round(total_us))
+
+
+def format_duration(d: timedelta) -> str:
+    """Format like Go's Duration.String(): ``13h5m0s``, ``5m0s``, ``1.5s``, ``250ms``, ``0s``."""
+    us = d // timedelta(microseconds=1)
+    if us == 0:
+        return "0s"
+    sign = "-" if us < 0 else ""
+    us = abs(us)
+    if us < 1_000_000:
+        if us % 1000 == 0:
+            return f"{sign}{us // 1000}ms"
+        if us < 1000:
+            return f"{sign}{us}µs"
+        return f"{sign}{_trim(us / 1000)}ms"
+    hours, rest = divmod(us, 3_600_000_000)
+    minutes, rest = divmod(rest, 60_000_000)
+    seconds = _trim(rest / 1_000_000) if rest % 1_000_000 else str(rest // 1_000_000)
+    if hours:
+        return f"{sign}{hours}h{minutes}m{seconds}s"
+    if minutes:
+        return f"{sign}{minutes}m{seconds}s"
+    return f"{sign}{seconds}s"
+
+
+def format_short(d: timedelta) -> str:
+    """A compact form for screens: ``12h``, ``1h30m``, ``4m10s``, ``45s`` (no trailing zero units)."""
+    total = int(d.total_seconds())
+    if total <= 0:
+        return "0s"
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    out = ""
+    if h:
+        out += f"{h}h"
+    if m:
+        out += f"{m}m"
+    if s and not h:
+        out += f"{s}s"
+    return out or "0s"
+
+
+def _trim(x: float) -> str:
+    return f"{x:.6f}".rstrip("0").rstrip(".")
+
+
+def format_time(t: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z``; sub-second digits only when the time has them."""
+    t = t.astimezone(UTC)
+    if t.microsecond:
+        ms = t.microsecond // 1000
+        frac = f"{t.microsecond:06d}" if t.microsecond % 1000 else f"{ms:03d}"
+        return t.strftime("%Y-%m-%dT%H:%M:%S.") + frac + "Z"
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an RFC 3339 timestamp; a timestamp without an offset is refused (ambiguous)."""
+    s = text.strip()
+    if s.endswith(("Z", "z")):
+        s = s[:-1] + "+00:00"
+    try:
+        t = datetime.fromisoformat(s)
+    except ValueError:
+        raise ValueError(f"bad time {text!r}: want RFC 3339, e.g. 2026-02-19T05:33:00Z") from None
+    if t.tzinfo is None:
+        raise ValueError(f"bad time {text!r}: give a UTC offset, e.g. 2026-02-19T05:33:00Z")
+    return t.astimezone(UTC)

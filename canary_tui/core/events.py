@@ -1,0 +1,137 @@
+"""The events a run emits (contract section 4, JSON Lines): phase, evaluation, action, decision, result."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from .durations import format_duration, format_time
+from .gates import GateResult, Status
+
+
+def number(x: float | None) -> float | str | None:
+    """JSON has no NaN or infinity: NaN is null (no data), infinities are ``"+Inf"``/``"-Inf"``."""
+    if x is None or math.isnan(x):
+        return None
+    if math.isinf(x):
+        return "+Inf" if x > 0 else "-Inf"
+    return x
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseEntered:
+    at: datetime
+    phase: str
+    index: int
+    weight: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "phase", "at": format_time(self.at), "phase": self.phase, "index": self.index, "weight": self.weight}
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluated:
+    at: datetime
+    phase: str
+    health_score: float
+    results: tuple[GateResult, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        gates: dict[str, Any] = {}
+        for r in self.results:
+            g: dict[str, Any] = {"status": r.status.value, "canary": number(r.canary), "stable": number(r.stable)}
+            if r.status is not Status.PASS:
+                g["reason"] = r.reason
+            gates[r.name] = g
+        return {
+            "type": "evaluation",
+            "at": format_time(self.at),
+            "phase": self.phase,
+            "healthScore": self.health_score,
+            "gates": gates,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ActionTaken:
+    at: datetime
+    action: str
+    actor: str
+    accepted: bool
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": "action",
+            "at": format_time(self.at),
+            "action": self.action,
+            "actor": self.actor,
+            "accepted": self.accepted,
+        }
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    at: datetime
+    decision: str
+    phase: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": "decision",
+            "at": format_time(self.at),
+            "decision": self.decision,
+            "phase": self.phase,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    outcome: str
+    phase: str
+    at: datetime
+    elapsed: timedelta
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": "result",
+            "outcome": self.outcome,
+            "phase": self.phase,
+            "at": format_time(self.at),
+            "elapsed": format_duration(self.elapsed),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """An operational problem (a cluster write refused and being retried). An extension of the
+    contract's five line types: ``{"type":"error","at":...,"message":...}``."""
+
+    at: datetime
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "error", "at": format_time(self.at), "message": self.message}
+
+
+Event = PhaseEntered | Evaluated | ActionTaken | Decided | Finished | Notice
+
+_encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def to_line(event: Event, extra: dict[str, Any] | None = None) -> str:
+    """One JSON Lines line (no newline), compact like the contract's examples."""
+    data = event.to_json()
+    if extra:
+        data.update(extra)
+    return _encoder.encode(data)

@@ -1,0 +1,177 @@
+"""The CanaryPlan as typed, immutable objects (contract section 1)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class Router(StrEnum):
+    ISTIO = "istio"
+    GATEWAY_API = "gateway-api"
+    REPLICAS = "replicas"
+    SIMULATED = "simulated"
+
+
+class Provider(StrEnum):
+    PROMETHEUS = "prometheus"
+    SIMULATED = "simulated"
+
+
+class GateSource(StrEnum):
+    PROMETHEUS = "prometheus"
+    PODS = "pods"
+
+
+class PodSignal(StrEnum):
+    RESTARTS = "restarts"
+    NOT_READY = "notReady"
+
+
+class Promotion(StrEnum):
+    AUTO = "auto"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The levels a gate is judged by; None means the level is not set."""
+
+    fail_above: float | None = None
+    fail_below: float | None = None
+    warn_above: float | None = None
+    warn_below: float | None = None
+    max_ratio_to_stable: float | None = None
+
+    @property
+    def relative(self) -> bool:
+        """A relative gate also needs the stable value."""
+        return self.max_ratio_to_stable is not None
+
+    @property
+    def has_fail_level(self) -> bool:
+        return self.fail_above is not None or self.fail_below is not None or self.relative
+
+
+THRESHOLD_KEYS = {
+    "failAbove": "fail_above",
+    "failBelow": "fail_below",
+    "warnAbove": "warn_above",
+    "warnBelow": "warn_below",
+    "maxRatioToStable": "max_ratio_to_stable",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """One golden signal with its thresholds. ``query`` is PromQL with ``{{version}}`` etc."""
+
+    name: str
+    thresholds: Thresholds
+    source: GateSource = GateSource.PROMETHEUS
+    query: str | None = None
+    signal: PodSignal | None = None
+    unit: str = ""
+    weight: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """A traffic step: ``weight`` percent to the canary, soaked for ``duration``."""
+
+    name: str
+    weight: int
+    duration: timedelta
+    overrides: Mapping[str, Mapping[str, float | None]] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One side of the release: its version label, Deployment and mesh subset."""
+
+    version: str
+    deployment: str
+    subset: str
+
+
+@dataclass(frozen=True, slots=True)
+class Traffic:
+    router: Router = Router.SIMULATED
+    virtual_service: str | None = None
+    route: str | None = None
+    http_route: str | None = None
+    replicas: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BasicAuth:
+    username: str
+    password_env: str | None = None
+    password_file: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """Where golden signals come from. Secrets are never in the plan: only where to find them."""
+
+    provider: Provider = Provider.SIMULATED
+    address: str | None = None
+    timeout: timedelta | None = None
+    bearer_token_env: str | None = None
+    bearer_token_file: str | None = None
+    basic_auth: BasicAuth | None = None
+    ca_file: str | None = None
+    insecure_skip_verify: bool = False
+    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A validated CanaryPlan. Build it with ``canary_tui.core.planfile``; never half-valid."""
+
+    name: str
+    namespace: str
+    service: str
+    stable: Version
+    canary: Version
+    traffic: Traffic
+    metrics: Metrics
+    interval: timedelta
+    failure_limit: int
+    no_data_limit: int
+    min_health_score: float
+    promotion: Promotion
+    phases: tuple[Phase, ...]
+    gates: tuple[Gate, ...]
+    source: str | None = None
+    thresholds_by_phase: tuple[Mapping[str, Thresholds], ...] = ()
+
+    def gate(self, name: str) -> Gate:
+        for g in self.gates:
+            if g.name == name:
+                return g
+        raise KeyError(name)
+
+    def thresholds(self, phase_index: int) -> Mapping[str, Thresholds]:
+        """Each gate's thresholds in that phase, overrides applied."""
+        return self.thresholds_by_phase[phase_index]
+
+    def render_query(self, gate: Gate, version: str) -> str:
+        """The gate's PromQL with ``{{version}}``, ``{{namespace}}`` and ``{{service}}`` filled in."""
+        assert gate.query is not None
+        return (
+            gate.query.replace("{{version}}", version)
+            .replace("{{namespace}}", self.namespace)
+            .replace("{{service}}", self.service)
+        )
+
+
+def apply_overrides(base: Thresholds, override: Mapping[str, float | None]) -> Thresholds:
+    """Thresholds of a gate in a phase: the phase's ``gates:`` entry replaces the named levels."""
+    values = {attr: getattr(base, attr) for attr in THRESHOLD_KEYS.values()}
+    for key, value in override.items():
+        values[THRESHOLD_KEYS[key]] = value
+    return Thresholds(**values)

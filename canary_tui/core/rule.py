@@ -1,0 +1,287 @@
+"""The decision rule (contract section 2) as a pure state machine: no I/O, no clock of its own.
+
+``start`` enters phase 0 at t0; ``advance`` applies one evaluation (or, with no readings, only
+operator actions) and returns the new state with the events that explain it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+
+from .durations import format_duration
+from .events import ActionTaken, Decided, Evaluated, Event, Finished, PhaseEntered
+from .gates import CREDIT, GateResult, Reading, Status, fmt, judge
+from .model import Plan, Promotion
+
+
+class Outcome(StrEnum):
+    PROMOTED = "Promoted"
+    ROLLED_BACK = "RolledBack"
+    INCOMPLETE = "Incomplete"
+
+
+class ActionKind(StrEnum):
+    HOLD = "hold"
+    RESUME = "resume"
+    ROLLBACK = "rollback"
+    PROMOTE = "promote"
+
+
+EXIT_CODES = {Outcome.PROMOTED: 0, Outcome.ROLLED_BACK: 1, Outcome.INCOMPLETE: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """An operator action: from a key press, a CLI command, or a fixture's ``actions:``."""
+
+    at: datetime
+    kind: ActionKind
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The gate results of one evaluation and the health score they give."""
+
+    at: datetime
+    phase_index: int
+    health_score: float
+    results: tuple[GateResult, ...]
+
+    def result(self, name: str) -> GateResult | None:
+        for r in self.results:
+            if r.name == name:
+                return r
+        return None
+
+    @property
+    def any_fail(self) -> bool:
+        return any(r.status is Status.FAIL for r in self.results)
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """Everything the rule remembers between evaluations; small enough to persist each time."""
+
+    started_at: datetime
+    phase_index: int
+    phase_start: datetime
+    fails: Mapping[str, int]
+    nodata: Mapping[str, int]
+    held: bool = False
+    held_by: str | None = None
+    outcome: Outcome | None = None
+    decided_at: datetime | None = None
+    reason: str = ""
+    evaluations: int = 0
+    last: Evaluation | None = None
+
+    def canary_weight(self, plan: Plan) -> int:
+        """Percent of traffic to the canary; stable gets the rest, so the two always sum to 100."""
+        if self.outcome is Outcome.ROLLED_BACK:
+            return 0
+        if self.outcome is Outcome.PROMOTED:
+            return 100
+        return plan.phases[self.phase_index].weight
+
+    def stable_weight(self, plan: Plan) -> int:
+        return 100 - self.canary_weight(plan)
+
+    @property
+    def done(self) -> bool:
+        return self.outcome is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    state: State
+    events: tuple[Event, ...]
+
+
+def start(plan: Plan, t0: datetime) -> Step:
+    """The rollout starts: phase 0 is entered and its weight set."""
+    zero = MappingProxyType({g.name: 0 for g in plan.gates})
+    state = State(started_at=t0, phase_index=0, phase_start=t0, fails=zero, nodata=zero)
+    first = plan.phases[0]
+    return Step(state, (PhaseEntered(t0, first.name, 0, first.weight),))
+
+
+def next_evaluation(plan: Plan, state: State) -> datetime:
+    """t_k = t0 + k * interval for the next k."""
+    return state.started_at + state.evaluations * plan.interval
+
+
+def advance(
+    state: State,
+    plan: Plan,
+    now: datetime,
+    actions: Iterable[Action] = (),
+    readings: Mapping[str, Reading] | None = None,
+) -> Step:
+    """Apply operator actions due by ``now``, then, given readings, one evaluation (steps 1-4)."""
+    events: list[Event] = []
+    for action in actions:
+        state = _apply_action(state, plan, action, now, events)
+    if readings is None or state.done:
+        return Step(state, tuple(events))
+
+    # 2. evaluate every gate with the current phase's thresholds
+    thresholds = plan.thresholds(state.phase_index)
+    fails = dict(state.fails)
+    nodata = dict(state.nodata)
+    results = []
+    weighted = total = 0.0
+    empty = Reading()
+    for gate in plan.gates:
+        name = gate.name
+        r = readings.get(name, empty)
+        status, reason = judge(name, thresholds[name], r, gate.unit)
+        fails[name] = fails[name] + 1 if status is Status.FAIL else 0
+        nodata[name] = nodata[name] + 1 if status is Status.NODATA else 0
+        results.append(GateResult(name, status, r.canary, r.stable, reason, fails[name], nodata[name]))
+        weighted += gate.weight * CREDIT[status]
+        total += gate.weight
+    score = round(100.0 * weighted / total, 2) if total else 0.0
+    evaluation = Evaluation(now, state.phase_index, score, tuple(results))
+    phase = plan.phases[state.phase_index]
+    state = replace(
+        state,
+        fails=MappingProxyType(fails),
+        nodata=MappingProxyType(nodata),
+        evaluations=state.evaluations + 1,
+        last=evaluation,
+    )
+    events.append(Evaluated(now, phase.name, score, evaluation.results))
+
+    # 3. rollback
+    breaches = [
+        _breach_reason(res, plan) for res in results if res.fails >= plan.failure_limit or res.nodata >= plan.no_data_limit
+    ]
+    if breaches:
+        return Step(_finish(state, plan, Outcome.ROLLED_BACK, now, "; ".join(breaches), events, "rollback"), tuple(events))
+
+    # 4. promotion
+    soaked = now - state.phase_start
+    if (
+        not state.held
+        and plan.promotion is Promotion.AUTO
+        and soaked >= phase.duration
+        and not any(res.status in (Status.FAIL, Status.NODATA) for res in results)
+        and score >= plan.min_health_score
+    ):
+        reason = (
+            f"{phase.name} soaked {format_duration(soaked)}; gates pass; "
+            f"health {fmt(score)} >= {fmt(plan.min_health_score)}"
+        )
+        state = _promote(state, plan, now, reason, events)
+    return Step(state, tuple(events))
+
+
+def finish_incomplete(state: State, plan: Plan, at: datetime, reason: str) -> Step:
+    """The run ends before an outcome (samples ran out, the operator quit): Incomplete."""
+    events: list[Event] = []
+    if state.done:
+        return Step(state, ())
+    return Step(_finish(state, plan, Outcome.INCOMPLETE, at, reason, events, None), tuple(events))
+
+
+def waiting_for(state: State, plan: Plan, now: datetime) -> str:
+    """What the controller waits for, in words: for the screen's status line."""
+    if state.outcome is not None:
+        return f"{state.outcome.value}: {state.reason}"
+    last = state.last
+    if last is not None:
+        bad = [r for r in last.results if r.status is Status.FAIL]
+        if bad:
+            r = bad[0]
+            return f"{r.reason} ({r.fails}/{plan.failure_limit} fails)"
+        gaps = [r for r in last.results if r.status is Status.NODATA]
+        if gaps:
+            r = gaps[0]
+            return f"waiting for data: {r.name} {r.reason} ({r.nodata}/{plan.no_data_limit})"
+    if state.held:
+        return f"held by {state.held_by}" if state.held_by else "held"
+    phase = plan.phases[state.phase_index]
+    if plan.promotion is Promotion.MANUAL:
+        return "waiting for an operator promote (manual promotion)"
+    if last is not None and last.health_score < plan.min_health_score:
+        return f"health {fmt(last.health_score)} < {fmt(plan.min_health_score)}: promotion blocked"
+    left = phase.duration - (now - state.phase_start)
+    step = "finishes" if state.phase_index == len(plan.phases) - 1 else "promotes"
+    if left <= timedelta(0):
+        return f"{step} at the next evaluation"
+    return f"{step} in {format_duration(left)}"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _apply_action(state: State, plan: Plan, action: Action, now: datetime, events: list[Event]) -> State:
+    kind = action.kind
+
+    def taken(accepted: bool, reason: str = "") -> None:
+        events.append(ActionTaken(now, kind.value, action.actor, accepted, reason))
+
+    if state.done:
+        taken(False, f"the release is already {state.outcome.value if state.outcome else ''}")
+        return state
+    if kind is ActionKind.HOLD:
+        if state.held:
+            taken(False, f"already held by {state.held_by}")
+            return state
+        taken(True)
+        return replace(state, held=True, held_by=action.actor)
+    if kind is ActionKind.RESUME:
+        if not state.held:
+            taken(False, "not held")
+            return state
+        taken(True)
+        return replace(state, held=False, held_by=None)
+    if kind is ActionKind.ROLLBACK:
+        taken(True)
+        return _finish(state, plan, Outcome.ROLLED_BACK, now, f"rolled back by {action.actor}", events, "rollback")
+    # promote
+    if state.last is not None and state.last.any_fail:
+        failing = [r.reason for r in state.last.results if r.status is Status.FAIL]
+        taken(False, "the previous evaluation had a failing gate: " + "; ".join(failing))
+        return state
+    taken(True)
+    return _promote(state, plan, now, f"promoted by {action.actor}", events)
+
+
+def _promote(state: State, plan: Plan, now: datetime, reason: str, events: list[Event]) -> State:
+    phase = plan.phases[state.phase_index]
+    events.append(Decided(now, "promote", phase.name, reason))
+    if state.phase_index == len(plan.phases) - 1:
+        return _finish(state, plan, Outcome.PROMOTED, now, reason, events, None)
+    index = state.phase_index + 1
+    nxt = plan.phases[index]
+    events.append(PhaseEntered(now, nxt.name, index, nxt.weight))
+    return replace(state, phase_index=index, phase_start=now)
+
+
+def _finish(
+    state: State,
+    plan: Plan,
+    outcome: Outcome,
+    now: datetime,
+    reason: str,
+    events: list[Event],
+    decision: str | None,
+) -> State:
+    phase = plan.phases[state.phase_index]
+    if decision:
+        events.append(Decided(now, decision, phase.name, reason))
+    state = replace(state, outcome=outcome, decided_at=now, reason=reason)
+    events.append(Finished(outcome.value, phase.name, now, now - state.started_at, reason))
+    return state
+
+
+def _breach_reason(res: GateResult, plan: Plan) -> str:
+    if res.fails >= plan.failure_limit:
+        return f"{res.reason} for {res.fails} consecutive evaluations"
+    return f"{res.name} no data for {res.nodata} consecutive evaluations ({res.reason})"
