@@ -18,7 +18,16 @@ from .errors import InputError
 COMMANDS = {
     "demo": "demo",
     "replay": "replay",
+    "run": "run",
+    "watch": "watch",
+    "record": "record",
     "check": "check",
+    "manifests": "manifests",
+    "report": "report",
+    "promote": "operator",
+    "hold": "operator",
+    "resume": "operator",
+    "rollback": "operator",
 }
 
 EXIT_BAD_INPUT = 2
@@ -41,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(f".commands.{module_name}", __package__)
-        p = sub.add_parser(name, help=module.HELP, description=module.DESCRIPTION)
+        help_text = getattr(module, "HELPS", {}).get(name, module.HELP)
+        p = sub.add_parser(name, help=help_text, description=module.DESCRIPTION)
         p.add_argument("--version", action="version", version=f"canary-tui {__version__}")
         module.add_arguments(p)
         p.set_defaults(_module=module)

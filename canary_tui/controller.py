@@ -44,7 +44,13 @@ class StateStore(Protocol):
 
 
 class Controller:
-    """Runs a plan to its outcome. ``submit`` may be called from any thread (keys, CLI)."""
+    """Runs a plan to its outcome. ``submit`` may be called from any thread (keys, CLI).
+
+    ``scripted``: a fixture's actions, applied at the first evaluation at or after their time.
+    ``inbox``: polled at each evaluation for actions queued elsewhere (operator commands kept in
+    the cluster). ``store``: saves each snapshot (state file, ConfigMap), always before the
+    cluster's weight is changed, so a crash between the two is repaired on resume by ``state=``.
+    """
 
     def __init__(
         self,
@@ -61,6 +67,7 @@ class Controller:
         scripted: Iterable[Action] = (),
         state: State | None = None,
         store: StateStore | None = None,
+        inbox: Callable[[datetime], Iterable[Action]] | None = None,
         retry_base: float = 1.0,
     ) -> None:
         self.plan = plan
@@ -73,6 +80,7 @@ class Controller:
         self.end = end
         self.end_reason = end_reason
         self.store = store
+        self.inbox = inbox
         self.state: State | None = state
         self.pods: Sequence[Pod] | None = None
         self.applied_weight: int | None = None
@@ -167,6 +175,8 @@ class Controller:
         if scripted:
             while self._scripted and self._scripted[0].at <= now:
                 due.append(self._scripted.pop(0))
+            if self.inbox is not None:
+                due.extend(self.inbox(now))
         with self._lock:
             live = [a for a in self._live if a.at <= now]
             self._live = [a for a in self._live if a.at > now]

@@ -15,13 +15,35 @@ DESCRIPTION = "Validate a CanaryPlan and say what it found. Exit 0 when valid, 2
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("plan", type=Path, metavar="PLAN", help="a CanaryPlan YAML file")
+    p.add_argument("--offline", action="store_true", help="only validate the file: no Prometheus or cluster checks")
+    p.add_argument("--context", metavar="C", help="kubeconfig context for the cluster checks")
+    p.add_argument("--namespace", "-n", metavar="NS", help="override the plan's metadata.namespace")
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..core.model import Provider, Router
     from ..core.planfile import load_plan
+    from ..preflight import CheckResult
 
     plan = load_plan(args.plan)
     print(describe(plan))
+    if args.offline:
+        return 0
+    results: list[CheckResult] = []
+    if plan.metrics.provider is Provider.PROMETHEUS:
+        from ..prometheus.preflight import check_prometheus
+
+        results += check_prometheus(plan)
+    if plan.traffic.router is not Router.SIMULATED:
+        from ..kube.preflight import check_cluster
+
+        results += check_cluster(plan, args.context, args.namespace)
+    for r in results:
+        print(f"  {'ok  ' if r.ok else 'FAIL'} {r.subject}: {r.detail}")
+    failed = [r for r in results if not r.ok]
+    if failed:
+        print(f"{len(failed)} problem(s): the release would not start cleanly")
+        return 2
     return 0
 
 

@@ -56,7 +56,7 @@ def add_output_arguments(p: argparse.ArgumentParser, *, speed: bool = True) -> N
 
 def make_sinks(args: argparse.Namespace, plan: Plan, mode: str) -> tuple[list[Sink], AuditLog]:
     """The stdout sink of a headless run (timeline or JSON Lines) and the audit log."""
-    from ..output.jsonl import AuditLog, JsonLinesSink, default_log_path
+    from ..output.jsonl import JsonLinesSink
     from ..output.timeline import TimelineSink, use_color
 
     sinks: list[Sink] = []
@@ -64,14 +64,21 @@ def make_sinks(args: argparse.Namespace, plan: Plan, mode: str) -> tuple[list[Si
         sinks.append(JsonLinesSink(sys.stdout))
     else:
         sinks.append(TimelineSink(sys.stdout, plan, verbose=args.verbose, color=use_color(sys.stdout)))
+    audit = open_audit(args, plan, mode)
+    return [*sinks, audit], audit
+
+
+def open_audit(args: argparse.Namespace, plan: Plan, mode: str) -> AuditLog:
+    """The audit log of this run: ``--log PATH`` or the default under $XDG_STATE_HOME."""
+    from ..output.jsonl import AuditLog, default_log_path
+
     path = args.log or default_log_path(plan.name, mode)
     try:
-        audit = AuditLog(path, mode=mode, plan_name=plan.name, actor=actor(), source=plan.source)
+        return AuditLog(path, mode=mode, plan_name=plan.name, actor=actor(), source=plan.source)
     except OSError as e:
         from ..errors import InputError
 
         raise InputError(f"cannot open the audit log {path}: {e.strerror or e}") from None
-    return [*sinks, audit], audit
 
 
 def run_headless(controller: Controller, on_done: Callable[[], None] | None = None) -> Outcome:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .common import add_output_arguments
+from .common import add_output_arguments, open_audit
 
 if TYPE_CHECKING:
     from ..controller import Controller
@@ -84,7 +84,7 @@ def load(args: argparse.Namespace) -> tuple[Plan, datetime]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .common import exit_code, make_sinks, run_headless
+    from .common import actor, exit_code, make_sinks, run_headless
 
     if args.list_scenarios:
         from ..sim.scenarios import SCENARIOS
@@ -93,10 +93,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"{s.name:<20} {s.description} (ends {s.expect})")
         return 0
     plan, start = load(args)
-    if not args.headless:
-        from .interactive import run_tui
+    if args.headless:
+        sinks, audit = make_sinks(args, plan, "demo")
+        controller, _ = build(args, plan, start, args.speed, sinks)
+        return exit_code(run_headless(controller, on_done=audit.close))
 
-        return run_tui("demo", plan=plan, args=args)
-    sinks, audit = make_sinks(args, plan, "demo")
-    controller, _ = build(args, plan, start, args.speed, sinks)
-    return exit_code(run_headless(controller, on_done=audit.close))
+    from ..clock import RealClock
+    from .interactive import run_tui
+
+    audit = open_audit(args, plan, "demo")
+    if not args.start:
+        start = RealClock().now().replace(microsecond=0)
+    controller, _ = build(args, plan, start, args.speed or 1.0, [audit])
+    return run_tui(controller, mode="demo", actor=actor(), on_exit=audit.close)

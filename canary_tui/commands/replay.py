@@ -47,6 +47,12 @@ def build(fixture: Fixture, clock_speed: float | None, sinks: list, mode: str = 
     )
 
 
+def default_speed(fixture: Fixture) -> float:
+    """Interactive replay plays the whole fixture in about a minute, and never slower than real time."""
+    total = (fixture.end - fixture.start).total_seconds()
+    return max(1.0, total / 60.0)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..core.fixture import load_fixture
     from ..errors import InputError
@@ -56,9 +62,15 @@ def run(args: argparse.Namespace) -> int:
     if args.check and fixture.expect is None:
         raise InputError(f"{args.fixture}: --check needs an expect block in the fixture")
     if not args.headless:
+        from .common import actor, open_audit
         from .interactive import run_tui
 
-        return run_tui("replay", fixture=fixture, args=args)
+        audit = open_audit(args, fixture.plan, "replay")
+        controller = build(fixture, args.speed or default_speed(fixture), [audit])
+        code = run_tui(controller, mode="replay", actor=actor(), fixture=fixture, on_exit=audit.close)
+        if args.check and controller.state is not None and controller.state.done:
+            return check(fixture, controller, json_mode=False)
+        return code
     sinks, audit = make_sinks(args, fixture.plan, "replay")
     controller = build(fixture, args.speed, sinks)
     outcome = run_headless(controller, on_done=audit.close)

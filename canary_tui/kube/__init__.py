@@ -1,0 +1,1 @@
+"""The Kubernetes adapter: the only place the kubernetes client is imported (in ``client``)."""

@@ -1,0 +1,1 @@
+"""The Prometheus adapter: the only place prometheus_api_client is imported (in ``client``)."""
