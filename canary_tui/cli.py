@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(f".commands.{module_name}", __package__)
         help_text = getattr(module, "HELPS", {}).get(name, module.HELP)
-        p = sub.add_parser(name, help=help_text, description=module.DESCRIPTION)
+        # argparse expands %-formats in help texts: "5%" must not break --help
+        p = sub.add_parser(name, help=help_text.replace("%", "%%"), description=module.DESCRIPTION.replace("%", "%%"))
         p.add_argument("--version", action="version", version=f"canary-tui {__version__}")
         module.add_arguments(p)
         p.set_defaults(_module=module)
@@ -67,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._module.run(args))
     except InputError as e:
-        for problem in e.problems:
+        for problem in sorted(e.problems, key=lambda p: (p.file or "", p.line or 0)):
             print(f"canary-tui: error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:

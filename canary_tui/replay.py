@@ -12,6 +12,7 @@ from .core.model import GateSource, Plan
 from .core.pods import Pod
 
 PAST_END = "past the end of the recorded series"
+_EMPTY = Reading()
 
 
 class FixtureMetrics:
@@ -19,25 +20,34 @@ class FixtureMetrics:
 
     def __init__(self, fixture: Fixture) -> None:
         self.fixture = fixture
-        self._gates = [
-            (g.name, fixture.series.get(g.name)) for g in fixture.plan.gates if g.source is GateSource.PROMETHEUS
-        ]
+        self._gates = []
+        for g in fixture.plan.gates:
+            if g.source is not GateSource.PROMETHEUS:
+                continue
+            series = fixture.series.get(g.name)
+            if series is None:
+                self._gates.append((g.name, [], 0, None, 0))
+            else:
+                stable = series.stable
+                self._gates.append((g.name, series.canary, len(series.canary), stable, len(stable or ())))
 
     def read(self, plan: Plan, phase_index: int, at: datetime) -> Mapping[str, Reading]:
         f = self.fixture
         i = (at - f.start) // f.step
         out: dict[str, Reading] = {}
-        for name, series in self._gates:
-            if series is None or i < 0:
-                out[name] = Reading()
-                continue
-            canary = series.canary
-            stable = series.stable
-            c = canary[i] if i < len(canary) else None
-            s = stable[i] if stable is not None and i < len(stable) else None
-            error = PAST_END if i >= len(canary) else None
-            stable_error = PAST_END if stable is not None and i >= len(stable) else None
-            out[name] = Reading(c, s, error, stable_error)
+        if i < 0:
+            return {name: _EMPTY for name, *_ in self._gates}
+        for name, canary, n_canary, stable, n_stable in self._gates:
+            if i < n_canary:
+                if stable is None:
+                    out[name] = Reading(canary[i])
+                elif i < n_stable:
+                    out[name] = Reading(canary[i], stable[i])
+                else:
+                    out[name] = Reading(canary[i], None, None, PAST_END)
+            else:
+                out[name] = Reading(None, stable[i] if stable is not None and i < n_stable else None, PAST_END,
+                                    PAST_END if stable is not None and i >= n_stable else None)
         return out
 
 

@@ -65,7 +65,8 @@ def make_sinks(args: argparse.Namespace, plan: Plan, mode: str) -> tuple[list[Si
     else:
         sinks.append(TimelineSink(sys.stdout, plan, verbose=args.verbose, color=use_color(sys.stdout)))
     audit = open_audit(args, plan, mode)
-    return [*sinks, audit], audit
+    # the log first: whatever a pipeline has seen on stdout is already on disk
+    return [audit, *sinks], audit
 
 
 def open_audit(args: argparse.Namespace, plan: Plan, mode: str) -> AuditLog:

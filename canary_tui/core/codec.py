@@ -68,6 +68,8 @@ def state_from_dict(data: dict[str, Any], plan: Plan) -> State:
         if not 0 <= index < len(plan.phases):
             raise ValueError(f"phase index {index} is not in the plan")
         last = data.get("last")
+        if last and not 0 <= int(last["phaseIndex"]) < len(plan.phases):
+            raise ValueError("the last evaluation's phase is not in the plan")
         return State(
             started_at=parse_time(data["startedAt"]),
             phase_index=index,
@@ -80,16 +82,18 @@ def state_from_dict(data: dict[str, Any], plan: Plan) -> State:
             decided_at=_time(data.get("decidedAt")),
             reason=str(data.get("reason") or ""),
             evaluations=int(data["evaluations"]),
-            last=evaluation_from_dict(last) if last else None,
+            last=evaluation_from_dict(last, plan) if last else None,
         )
     except (KeyError, TypeError, AttributeError) as e:
         raise ValueError(f"malformed state: {e!r}") from None
 
 
-def evaluation_from_dict(data: dict[str, Any]) -> Evaluation:
+def evaluation_from_dict(data: dict[str, Any], plan: Plan) -> Evaluation:
+    index = int(data["phaseIndex"])
     return Evaluation(
         at=parse_time(data["at"]),
-        phase_index=int(data["phaseIndex"]),
+        phase=plan.phases[index].name,
+        phase_index=index,
         health_score=float(data["healthScore"]),
         results=tuple(
             GateResult(

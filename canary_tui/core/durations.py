@@ -92,12 +92,11 @@ def _trim(x: float) -> str:
 
 def format_time(t: datetime) -> str:
     """RFC 3339 in UTC with a ``Z``; sub-second digits only when the time has them."""
-    t = t.astimezone(UTC)
-    if t.microsecond:
-        ms = t.microsecond // 1000
-        frac = f"{t.microsecond:06d}" if t.microsecond % 1000 else f"{ms:03d}"
-        return t.strftime("%Y-%m-%dT%H:%M:%S.") + frac + "Z"
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if t.utcoffset():
+        t = t.astimezone(UTC)
+    us = t.microsecond
+    spec = "seconds" if not us else ("milliseconds" if us % 1000 == 0 else "microseconds")
+    return t.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
 def parse_time(text: str) -> datetime:

@@ -34,10 +34,23 @@ class PhaseEntered:
 
 @dataclass(frozen=True, slots=True)
 class Evaluated:
+    """One evaluation: the gate results and the health score they give. Also kept as State.last."""
+
     at: datetime
     phase: str
     health_score: float
     results: tuple[GateResult, ...]
+    phase_index: int = 0
+
+    def result(self, name: str) -> GateResult | None:
+        for r in self.results:
+            if r.name == name:
+                return r
+        return None
+
+    @property
+    def any_fail(self) -> bool:
+        return any(r.status is Status.FAIL for r in self.results)
 
     def to_json(self) -> dict[str, Any]:
         gates: dict[str, Any] = {}
@@ -131,7 +144,40 @@ _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(","
 
 def to_line(event: Event, extra: dict[str, Any] | None = None) -> str:
     """One JSON Lines line (no newline), compact like the contract's examples."""
+    if isinstance(event, Evaluated):
+        return _evaluation_line(event, extra)
     data = event.to_json()
     if extra:
         data.update(extra)
     return _encoder.encode(data)
+
+
+_PASS = Status.PASS
+_SPECIAL_REPR = {"nan": "null", "inf": '"+Inf"', "-inf": '"-Inf"'}
+
+
+def _json_number(x: float | None) -> str:
+    if x is None:
+        return "null"
+    text = repr(x)
+    return _SPECIAL_REPR.get(text, text)
+
+
+def _evaluation_line(e: Evaluated, extra: dict[str, Any] | None) -> str:
+    """The same text ``_encoder.encode(e.to_json())`` gives, built directly: evaluations are most of
+    a long run's lines (a day at 1 s is 86,400 of them). Gate, phase and status names need no
+    escaping (the plan restricts them); reasons and extras go through the JSON encoder."""
+    gates = []
+    for r in e.results:
+        name, status, canary, stable = r[0], r[1], r[2], r[3]
+        text = f'"{name}":{{"status":"{status}","canary":{_json_number(canary)},"stable":{_json_number(stable)}'
+        if status is not _PASS:
+            text += ',"reason":' + _encoder.encode(r.reason)
+        gates.append(text + "}")
+    line = (
+        f'{{"type":"evaluation","at":"{format_time(e.at)}","phase":"{e.phase}",'
+        f'"healthScore":{_json_number(e.health_score)},"gates":{{{",".join(gates)}}}'
+    )
+    if extra:
+        line += "," + _encoder.encode(extra)[1:-1]
+    return line + "}"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from .model import Thresholds
 
@@ -17,14 +17,16 @@ class Status(StrEnum):
 
 
 CREDIT = {Status.PASS: 1.0, Status.WARN: 0.5, Status.FAIL: 0.0, Status.NODATA: 0.0}
+_PASS, _WARN, _FAIL, _NODATA = Status.PASS, Status.WARN, Status.FAIL, Status.NODATA
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+class Reading(NamedTuple):
     """What a metrics source saw for one gate at one evaluation.
 
     ``canary``/``stable`` are None when missing; ``error``/``stable_error`` say why
     (a query error text). Missing without an error means the answer was empty.
+    A NamedTuple rather than a frozen dataclass: a day replayed at 1 s makes 1.4 million of
+    these and of GateResult, and a frozen dataclass is three times slower to build.
     """
 
     canary: float | None = None
@@ -34,9 +36,8 @@ class Reading:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class GateResult:
-    """One gate at one evaluation, with the consecutive counts after it."""
+class GateResult(NamedTuple):
+    """One gate at one evaluation, with the consecutive counts after it (immutable, like Reading)."""
 
     name: str
     status: Status
@@ -50,25 +51,25 @@ class GateResult:
 def judge(name: str, t: Thresholds, r: Reading, unit: str = "") -> tuple[Status, str]:
     """Apply contract section 2 step 2 to one reading. Returns the status and a readable reason."""
     v = r.canary
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return Status.NODATA, _why(r.error)
+    if v is None or v != v:  # None or NaN
+        return _NODATA, _why(r.error)
     s = r.stable
-    if s is not None and math.isnan(s):
+    if s is not None and s != s:
         s = None
     if t.max_ratio_to_stable is not None and s is None:
-        return Status.NODATA, "stable: " + _why(r.stable_error)
+        return _NODATA, "stable: " + _why(r.stable_error)
     if t.fail_above is not None and v > t.fail_above:
-        return Status.FAIL, f"{name} {_pair(v, t.fail_above, unit, '>')}"
+        return _FAIL, f"{name} {_pair(v, t.fail_above, unit, '>')}"
     if t.fail_below is not None and v < t.fail_below:
-        return Status.FAIL, f"{name} {_pair(v, t.fail_below, unit, '<')}"
+        return _FAIL, f"{name} {_pair(v, t.fail_below, unit, '<')}"
     ratio = t.max_ratio_to_stable
     if ratio is not None and s is not None and s > 0 and v > s * ratio:
-        return Status.FAIL, f"{name} {fmt(v, unit)} > {fmt(ratio)} x stable {fmt(s, unit)}"
+        return _FAIL, f"{name} {fmt(v, unit)} > {fmt(ratio)} x stable {fmt(s, unit)}"
     if t.warn_above is not None and v > t.warn_above:
-        return Status.WARN, f"{name} {_pair(v, t.warn_above, unit, '>')} (warn)"
+        return _WARN, f"{name} {_pair(v, t.warn_above, unit, '>')} (warn)"
     if t.warn_below is not None and v < t.warn_below:
-        return Status.WARN, f"{name} {_pair(v, t.warn_below, unit, '<')} (warn)"
-    return Status.PASS, ""
+        return _WARN, f"{name} {_pair(v, t.warn_below, unit, '<')} (warn)"
+    return _PASS, ""
 
 
 def _why(error: str | None) -> str:
@@ -79,11 +80,11 @@ def fmt(x: float | None, unit: str = "") -> str:
     """A value for people: 4 significant digits, ``+Inf`` spelled as Prometheus does."""
     if x is None:
         return "-"
+    if math.isnan(x):
+        return "NaN"
     if math.isinf(x):
-        text = "+Inf" if x > 0 else "-Inf"
-    else:
-        text = f"{x:.4g}"
-    return text + _unit(unit)
+        return "+Inf" if x > 0 else "-Inf"
+    return f"{x:.4g}" + _unit(unit)
 
 
 def _unit(unit: str) -> str:
@@ -93,7 +94,7 @@ def _unit(unit: str) -> str:
 
 
 def _decimals(text: str) -> int | None:
-    if "e" in text or "inf" in text.lower():
+    if "e" in text or "n" in text.lower():
         return None
     return len(text.split(".")[1]) if "." in text else 0
 
@@ -105,7 +106,6 @@ def _pair(v: float, threshold: float, unit: str, op: str) -> str:
     if da is not None and db is not None:
         d = max(da, db)
         a, b = f"{v:.{d}f}", f"{threshold:.{d}f}"
-    else:
-        a, b = fmt(v), fmt(threshold)
-    u = _unit(unit)
-    return f"{a}{u} {op} {b}{u}"
+        u = _unit(unit)
+        return f"{a}{u} {op} {b}{u}"
+    return f"{fmt(v, unit)} {op} {fmt(threshold, unit)}"

@@ -128,6 +128,9 @@ class Metrics:
     headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
+GateRow = tuple[str, Thresholds, str, float]
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """A validated CanaryPlan. Build it with ``canary_tui.core.planfile``; never half-valid."""
@@ -148,6 +151,7 @@ class Plan:
     gates: tuple[Gate, ...]
     source: str | None = None
     thresholds_by_phase: tuple[Mapping[str, Thresholds], ...] = ()
+    _rows: tuple[tuple[GateRow, ...], ...] = field(default=(), init=False, repr=False, compare=False)
 
     def gate(self, name: str) -> Gate:
         for g in self.gates:
@@ -158,6 +162,20 @@ class Plan:
     def thresholds(self, phase_index: int) -> Mapping[str, Thresholds]:
         """Each gate's thresholds in that phase, overrides applied."""
         return self.thresholds_by_phase[phase_index]
+
+    def rows(self, phase_index: int) -> tuple[GateRow, ...]:
+        """``(name, thresholds, unit, weight)`` per gate in that phase: what one evaluation loops over."""
+        return self.rows_by_phase[phase_index]
+
+    @property
+    def rows_by_phase(self) -> tuple[tuple[GateRow, ...], ...]:
+        return self._rows
+
+    def __post_init__(self) -> None:
+        rows = tuple(
+            tuple((g.name, table[g.name], g.unit, g.weight) for g in self.gates) for table in self.thresholds_by_phase
+        )
+        object.__setattr__(self, "_rows", rows)
 
     def render_query(self, gate: Gate, version: str) -> str:
         """The gate's PromQL with ``{{version}}``, ``{{namespace}}`` and ``{{service}}`` filled in."""

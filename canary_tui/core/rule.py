@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from .durations import format_duration
 from .events import ActionTaken, Decided, Evaluated, Event, Finished, PhaseEntered
-from .gates import CREDIT, GateResult, Reading, Status, fmt, judge
+from .gates import GateResult, Reading, Status, fmt, judge
 from .model import Plan, Promotion
 
 
@@ -31,6 +31,9 @@ class ActionKind(StrEnum):
     PROMOTE = "promote"
 
 
+_PASS, _FAIL, _NODATA = Status.PASS, Status.FAIL, Status.NODATA
+_EMPTY = Reading()
+
 EXIT_CODES = {Outcome.PROMOTED: 0, Outcome.ROLLED_BACK: 1, Outcome.INCOMPLETE: 3}
 
 
@@ -43,24 +46,7 @@ class Action:
     actor: str
 
 
-@dataclass(frozen=True, slots=True)
-class Evaluation:
-    """The gate results of one evaluation and the health score they give."""
-
-    at: datetime
-    phase_index: int
-    health_score: float
-    results: tuple[GateResult, ...]
-
-    def result(self, name: str) -> GateResult | None:
-        for r in self.results:
-            if r.name == name:
-                return r
-        return None
-
-    @property
-    def any_fail(self) -> bool:
-        return any(r.status is Status.FAIL for r in self.results)
+Evaluation = Evaluated  # what State.last holds: the last evaluation's event
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,37 +116,48 @@ def advance(
         return Step(state, tuple(events))
 
     # 2. evaluate every gate with the current phase's thresholds
-    thresholds = plan.thresholds(state.phase_index)
     fails = dict(state.fails)
     nodata = dict(state.nodata)
     results = []
     weighted = total = 0.0
-    empty = Reading()
-    for gate in plan.gates:
-        name = gate.name
-        r = readings.get(name, empty)
-        status, reason = judge(name, thresholds[name], r, gate.unit)
-        fails[name] = fails[name] + 1 if status is Status.FAIL else 0
-        nodata[name] = nodata[name] + 1 if status is Status.NODATA else 0
-        results.append(GateResult(name, status, r.canary, r.stable, reason, fails[name], nodata[name]))
-        weighted += gate.weight * CREDIT[status]
-        total += gate.weight
+    clean = True  # no gate in fail or nodata
+    get = readings.get
+    for name, thresholds, unit, weight in plan.rows(state.phase_index):
+        r = get(name, _EMPTY)
+        status, reason = judge(name, thresholds, r, unit)
+        if status is _FAIL:
+            f, n, clean = fails[name] + 1, 0, False
+        elif status is _NODATA:
+            f, n, clean = 0, nodata[name] + 1, False
+        else:
+            f = n = 0
+            weighted += weight * (1.0 if status is _PASS else 0.5)
+        fails[name] = f
+        nodata[name] = n
+        results.append(GateResult(name, status, r[0], r[1], reason, f, n))
+        total += weight
     score = round(100.0 * weighted / total, 2) if total else 0.0
-    evaluation = Evaluation(now, state.phase_index, score, tuple(results))
     phase = plan.phases[state.phase_index]
-    state = replace(
-        state,
+    evaluation = Evaluated(now, phase.name, score, tuple(results), state.phase_index)
+    state = State(
+        started_at=state.started_at,
+        phase_index=state.phase_index,
+        phase_start=state.phase_start,
         fails=MappingProxyType(fails),
         nodata=MappingProxyType(nodata),
+        held=state.held,
+        held_by=state.held_by,
         evaluations=state.evaluations + 1,
         last=evaluation,
     )
-    events.append(Evaluated(now, phase.name, score, evaluation.results))
+    events.append(evaluation)
 
     # 3. rollback
-    breaches = [
-        _breach_reason(res, plan) for res in results if res.fails >= plan.failure_limit or res.nodata >= plan.no_data_limit
-    ]
+    breaches = (
+        []
+        if clean
+        else [_breach_reason(r, plan) for r in results if r.fails >= plan.failure_limit or r.nodata >= plan.no_data_limit]
+    )
     if breaches:
         return Step(_finish(state, plan, Outcome.ROLLED_BACK, now, "; ".join(breaches), events, "rollback"), tuple(events))
 
@@ -170,7 +167,7 @@ def advance(
         not state.held
         and plan.promotion is Promotion.AUTO
         and soaked >= phase.duration
-        and not any(res.status in (Status.FAIL, Status.NODATA) for res in results)
+        and clean
         and score >= plan.min_health_score
     ):
         reason = (

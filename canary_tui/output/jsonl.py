@@ -46,7 +46,8 @@ class AuditLog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.run = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
-        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the run
+        # unbuffered: each line is one write(2) of its own, so a killed process loses nothing
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._write(
             {
                 "type": "start",
@@ -62,20 +63,20 @@ class AuditLog:
         )
 
     def emit(self, event: Event) -> None:
-        line = to_line(event, {"run": self.run})
-        self._file.write(line + "\n")
-        self._file.flush()
+        os.write(self._fd, (to_line(event, self._extra) + "\n").encode())
         if not isinstance(event, Evaluated):
-            os.fsync(self._file.fileno())
+            os.fsync(self._fd)
 
     def _write(self, data: dict[str, Any], sync: bool) -> None:
         import json
 
         data["run"] = self.run
-        self._file.write(json.dumps(data, separators=(",", ":")) + "\n")
-        self._file.flush()
+        self._extra = {"run": self.run}
+        os.write(self._fd, (json.dumps(data, separators=(",", ":")) + "\n").encode())
         if sync:
-            os.fsync(self._file.fileno())
+            os.fsync(self._fd)
 
     def close(self) -> None:
-        self._file.close()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
