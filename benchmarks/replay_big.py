@@ -22,8 +22,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 N = 24 * 3600 + 1
-GATES = ["error_rate", "latency_p99", "latency_p95", "latency_p50", "cpu_usage", "memory_usage",
-         "cache_hit_ratio", "db_connection_usage"]
+GATES = [
+    "error_rate",
+    "latency_p99",
+    "latency_p95",
+    "latency_p50",
+    "cpu_usage",
+    "memory_usage",
+    "cache_hit_ratio",
+    "db_connection_usage",
+]
 
 
 def plan(interval: str) -> dict:
@@ -38,11 +46,20 @@ def plan(interval: str) -> dict:
             gate["maxRatioToStable"] = 1.5
         gates.append(gate)
     return {
-        "apiVersion": "canary-tui/v1alpha1", "kind": "CanaryPlan", "metadata": {"name": "bench"},
+        "apiVersion": "canary-tui/v1alpha1",
+        "kind": "CanaryPlan",
+        "metadata": {"name": "bench"},
         "spec": {
-            "service": "bench", "stable": {"version": "v1"}, "canary": {"version": "v2"}, "interval": interval,
-            "phases": [{"name": "canary", "weight": 5, "duration": "12h"}, {"name": "expansion", "weight": 25, "duration": "6h"},
-                       {"name": "majority", "weight": 50, "duration": "5h"}, {"name": "full", "weight": 100, "duration": "0s"}],
+            "service": "bench",
+            "stable": {"version": "v1"},
+            "canary": {"version": "v2"},
+            "interval": interval,
+            "phases": [
+                {"name": "canary", "weight": 5, "duration": "12h"},
+                {"name": "expansion", "weight": 25, "duration": "6h"},
+                {"name": "majority", "weight": 50, "duration": "5h"},
+                {"name": "full", "weight": 100, "duration": "0s"},
+            ],
             "gates": gates,
         },
     }
@@ -61,9 +78,16 @@ def make_fixture(interval: str) -> Path:
             "canary": [round(base + rng.uniform(-0.01, 0.01), 5) for _ in range(N)],
             "stable": [round(base + rng.uniform(-0.01, 0.01), 5) for _ in range(N)],
         }
-    doc = {"apiVersion": "canary-tui/v1alpha1", "kind": "MetricFixture", "metadata": {"name": "day"},
-           "plan": plan(interval), "start": "2026-01-01T00:00:00Z", "step": "1s", "series": series,
-           "expect": {"outcome": "Promoted"}}
+    doc = {
+        "apiVersion": "canary-tui/v1alpha1",
+        "kind": "MetricFixture",
+        "metadata": {"name": "day"},
+        "plan": plan(interval),
+        "start": "2026-01-01T00:00:00Z",
+        "step": "1s",
+        "series": series,
+        "expect": {"outcome": "Promoted"},
+    }
     path.write_text(json.dumps(doc, separators=(",", ":")))
     return path
 
@@ -86,8 +110,10 @@ def main() -> None:
             samples = 2 * len(GATES) * N
             runs = [timed([exe, "replay", str(path), "--headless", "--check"], env) for _ in range(3)]
             size = path.stat().st_size / 1e6
-            print(f"replay 24h@1s, 8 gates ({samples:,} samples, {size:.0f} MB JSON), interval {interval}: "
-                  f"median {statistics.median(runs):.2f} s, best {min(runs):.2f} s (whole process)")
+            print(
+                f"replay 24h@1s, 8 gates ({samples:,} samples, {size:.0f} MB JSON), interval {interval}: "
+                f"median {statistics.median(runs):.2f} s, best {min(runs):.2f} s (whole process)"
+            )
         helps = [timed([exe, "--help"], env) for _ in range(7)]
         print(f"canary-tui --help: median {statistics.median(helps) * 1000:.0f} ms, best {min(helps) * 1000:.0f} ms")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")

@@ -46,8 +46,12 @@ class FixtureMetrics:
                 else:
                     out[name] = Reading(canary[i], None, None, PAST_END)
             else:
-                out[name] = Reading(None, stable[i] if stable is not None and i < n_stable else None, PAST_END,
-                                    PAST_END if stable is not None and i >= n_stable else None)
+                out[name] = Reading(
+                    None,
+                    stable[i] if stable is not None and i < n_stable else None,
+                    PAST_END,
+                    PAST_END if stable is not None and i >= n_stable else None,
+                )
         return out
 
 

@@ -84,14 +84,20 @@ def noisy(rng: random.Random, value: float, spread: float = 0.08) -> float:
     return round(value * (1 + rng.uniform(-spread, spread)), 6)
 
 
-def series(n: int, seed: str, canary: Gen | float, stable: Gen | float, spread: float = 0.08) -> dict[str, list[float | None]]:
+def series(
+    n: int, seed: str, canary: Gen | float, stable: Gen | float, spread: float = 0.08
+) -> dict[str, list[float | None]]:
     rng = random.Random(seed)
 
     def gen(g: Gen | float) -> list[float | None]:
         out: list[float | None] = []
         for i in range(n):
             v = g(i) if callable(g) else g
-            out.append(noisy(rng, v, spread) if isinstance(v, float) and v not in (0.0,) and v == v and v != float("inf") else v)
+            out.append(
+                noisy(rng, v, spread)
+                if isinstance(v, float) and v not in (0.0,) and v == v and v != float("inf")
+                else v
+            )
         return out
 
     return {"canary": gen(canary), "stable": gen(stable)}
@@ -159,9 +165,18 @@ def write(name: str, comment: str, doc: dict[str, Any], fmt: str = "yaml") -> No
     path.write_text(header + to_yaml(doc) + "\n")
 
 
-def fixture(name: str, description: str, plan: dict[str, Any] | None, data: dict[str, Any], expect: dict[str, str], *,
-            plan_ref: str | None = None, step: str = "1m", pods: list[Any] | None = None,
-            actions: list[Any] | None = None) -> dict[str, Any]:
+def fixture(
+    name: str,
+    description: str,
+    plan: dict[str, Any] | None,
+    data: dict[str, Any],
+    expect: dict[str, str],
+    *,
+    plan_ref: str | None = None,
+    step: str = "1m",
+    pods: list[Any] | None = None,
+    actions: list[Any] | None = None,
+) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "apiVersion": "canary-tui/v1alpha1",
         "kind": "MetricFixture",
@@ -183,8 +198,15 @@ def fixture(name: str, description: str, plan: dict[str, Any] | None, data: dict
 
 
 def pod(name: str, version: str, restarts: int = 0, ready: bool = True, phase: str = "Running") -> dict[str, Any]:
-    return {"name": name, "version": version, "phase": phase, "ready": ready, "restarts": restarts,
-            "cpu": 0.12, "memoryBytes": 131072000}
+    return {
+        "name": name,
+        "version": version,
+        "phase": phase,
+        "ready": ready,
+        "restarts": restarts,
+        "cpu": 0.12,
+        "memoryBytes": 131072000,
+    }
 
 
 def seed_series(n: int, seed: str, error: Gen | float = 0.0008) -> dict[str, Any]:
@@ -200,57 +222,106 @@ def seed_series(n: int, seed: str, error: Gen | float = 0.0008) -> dict[str, Any
     }
 
 
-SEED_PODS = [{"at": "0s", "items": [
-    pod("canary-deployment-v2-6f7c9d8b5-x2x4z", "v2"),
-    pod("canary-deployment-v1-5d9f8c7b6-a1b2c", "v1"),
-    pod("canary-deployment-v1-5d9f8c7b6-d3e4f", "v1"),
-]}]
+SEED_PODS = [
+    {
+        "at": "0s",
+        "items": [
+            pod("canary-deployment-v2-6f7c9d8b5-x2x4z", "v2"),
+            pod("canary-deployment-v1-5d9f8c7b6-a1b2c", "v1"),
+            pod("canary-deployment-v1-5d9f8c7b6-d3e4f", "v1"),
+        ],
+    }
+]
 
 
 def main() -> None:
     # Seed plan, 5-minute steps. Canary error rate jumps to 12% at 13h (an hour into expansion,
     # where the override fails above 10%): fail at 13h0m and 13h5m -> RolledBack at 13h5m.
     n = 13 * 12 + 5
-    write("error-spike-at-25", """
+    write(
+        "error-spike-at-25",
+        """
 The contract's example: the seed plan; v2's error rate jumps to 12% an hour into the 25% phase.
 expansion fails above 10% (the phase override): fail at 13h0m and 13h5m, failureLimit 2 ->
-RolledBack in expansion at 13h5m.""", fixture(
-        "error-spike-at-25", "seed plan; v2 error rate 12% from 13h", None,
-        seed_series(n, "spike", lambda i: 0.12 if i >= 13 * 12 else 0.0008),
-        {"outcome": "RolledBack", "phase": "expansion", "at": "13h5m"},
-        plan_ref="plans/seed.yaml", step="5m", pods=SEED_PODS))
+RolledBack in expansion at 13h5m.""",
+        fixture(
+            "error-spike-at-25",
+            "seed plan; v2 error rate 12% from 13h",
+            None,
+            seed_series(n, "spike", lambda i: 0.12 if i >= 13 * 12 else 0.0008),
+            {"outcome": "RolledBack", "phase": "expansion", "at": "13h5m"},
+            plan_ref="plans/seed.yaml",
+            step="5m",
+            pods=SEED_PODS,
+        ),
+    )
 
     # Seed plan, healthy for 24h5m, as JSON (long recordings load fast as JSON).
     n = 24 * 12 + 2
-    write("seed-healthy", "", fixture(
-        "seed-healthy", "seed plan, healthy for a whole day: promoted after the 100% phase's first evaluation",
-        None, seed_series(n, "healthy"), {"outcome": "Promoted", "phase": "full", "at": "24h5m"},
-        plan_ref="plans/seed.yaml", step="5m", pods=SEED_PODS), fmt="json")
+    write(
+        "seed-healthy",
+        "",
+        fixture(
+            "seed-healthy",
+            "seed plan, healthy for a whole day: promoted after the 100% phase's first evaluation",
+            None,
+            seed_series(n, "healthy"),
+            {"outcome": "Promoted", "phase": "full", "at": "24h5m"},
+            plan_ref="plans/seed.yaml",
+            step="5m",
+            pods=SEED_PODS,
+        ),
+        fmt="json",
+    )
 
     # Healthy: promotions at 10m, 20m, 30m (entering full); full's first evaluation at 31m finishes.
-    write("healthy-promotion", """
+    write(
+        "healthy-promotion",
+        """
 Promotion: every gate passes; each phase is promoted when its 10m soak is served (10m, 20m, 30m);
-the 100% phase (0s) is promoted at its first evaluation, 31m -> Promoted.""", fixture(
-        "healthy-promotion", "all gates pass", small_plan(), healthy(33, "hp"),
-        {"outcome": "Promoted", "phase": "full", "at": "31m"}))
+the 100% phase (0s) is promoted at its first evaluation, 31m -> Promoted.""",
+        fixture(
+            "healthy-promotion",
+            "all gates pass",
+            small_plan(),
+            healthy(33, "hp"),
+            {"outcome": "Promoted", "phase": "full", "at": "31m"},
+        ),
+    )
 
     # noDataLimit: error_rate null from 5m: nodata at 5m, 6m, 7m -> 3 >= noDataLimit 3 at 7m.
     data = healthy(20, "nd")
     data["error_rate"]["canary"][5:] = [None] * 15
-    write("rollback-nodata", """
+    write(
+        "rollback-nodata",
+        """
 noDataLimit: v2's error-rate series goes empty at 5m; nodata at 5m, 6m, 7m reaches noDataLimit 3
--> RolledBack in canary at 7m.""", fixture(
-        "rollback-nodata", "error_rate has no data from 5m", small_plan(), data,
-        {"outcome": "RolledBack", "phase": "canary", "at": "7m"}))
+-> RolledBack in canary at 7m.""",
+        fixture(
+            "rollback-nodata",
+            "error_rate has no data from 5m",
+            small_plan(),
+            data,
+            {"outcome": "RolledBack", "phase": "canary", "at": "7m"},
+        ),
+    )
 
     # Relative gate: from 12m v2 p99 = 1.8 x stable (0.33 s, under warn 0.5): fail 12m, 13m.
     data = healthy(20, "rel")
     data["latency_p99"] = {"canary": [0.333 if i >= 12 else 0.19 for i in range(20)], "stable": [0.185] * 20}
-    write("relative-latency", """
+    write(
+        "relative-latency",
+        """
 Relative gate: from 12m v2's p99 is 0.333 s against stable's 0.185 s, 1.8x, over maxRatioToStable
-1.5 though far under the absolute 2 s: fail at 12m and 13m -> RolledBack in expansion at 13m.""", fixture(
-        "relative-latency", "v2 p99 1.8x stable from 12m", small_plan(), data,
-        {"outcome": "RolledBack", "phase": "expansion", "at": "13m"}))
+1.5 though far under the absolute 2 s: fail at 12m and 13m -> RolledBack in expansion at 13m.""",
+        fixture(
+            "relative-latency",
+            "v2 p99 1.8x stable from 12m",
+            small_plan(),
+            data,
+            {"outcome": "RolledBack", "phase": "expansion", "at": "13m"},
+        ),
+    )
 
     # Per-phase override: 7% errors from 12m; see the fixture's comment.
     gates = [
@@ -259,45 +330,81 @@ Relative gate: from 12m v2's p99 is 0.333 s against stable's 0.185 s, 1.8x, over
     ]
     data = healthy(30, "ov")
     data["error_rate"]["canary"] = [0.07 if i >= 12 else 0.0008 for i in range(30)]
-    write("phase-override", """
+    write(
+        "phase-override",
+        """
 Per-phase override: v2's error rate is 7% from 12m. In expansion (failAbove 0.10) that is only a
 warning, and with gate weights 1 and 3 the health score is 87.5, so expansion is promoted at 20m.
-majority uses the plan's failAbove 0.05: fail at 21m and 22m -> RolledBack in majority at 22m.""", fixture(
-        "phase-override", "7% errors: a warning at 25%, a failure at 50%", small_plan(gates=gates), data,
-        {"outcome": "RolledBack", "phase": "majority", "at": "22m"}))
+majority uses the plan's failAbove 0.05: fail at 21m and 22m -> RolledBack in majority at 22m.""",
+        fixture(
+            "phase-override",
+            "7% errors: a warning at 25%, a failure at 50%",
+            small_plan(gates=gates),
+            data,
+            {"outcome": "RolledBack", "phase": "majority", "at": "22m"},
+        ),
+    )
 
     # hold/resume: held at 5m; canary's soak ends at 10m but promotion waits; resume at 25m ->
     # promoted at 25m; expansion 25m-35m, majority 35m-45m, full promoted at 46m.
-    write("hold-resume", """
+    write(
+        "hold-resume",
+        """
 hold and resume: an operator holds at 5m, so the canary phase is not promoted at 10m; resume at
-25m lets it promote at 25m; then 35m, 45m, and the 100% phase finishes at 46m -> Promoted.""", fixture(
-        "hold-resume", "held from 5m to 25m", small_plan(), healthy(48, "hr"),
-        {"outcome": "Promoted", "phase": "full", "at": "46m"},
-        actions=[{"at": "5m", "action": "hold", "actor": "alice@laptop"},
-                 {"at": "25m", "action": "resume", "actor": "alice@laptop"}]))
+25m lets it promote at 25m; then 35m, 45m, and the 100% phase finishes at 46m -> Promoted.""",
+        fixture(
+            "hold-resume",
+            "held from 5m to 25m",
+            small_plan(),
+            healthy(48, "hr"),
+            {"outcome": "Promoted", "phase": "full", "at": "46m"},
+            actions=[
+                {"at": "5m", "action": "hold", "actor": "alice@laptop"},
+                {"at": "25m", "action": "resume", "actor": "alice@laptop"},
+            ],
+        ),
+    )
 
     # promote refused: a single failing evaluation at 3m (error 9%); promote at 4m is refused
     # (the previous evaluation had a fail); promote at 6m is accepted -> expansion at 6m.
     # expansion 6m-16m, majority 16m-26m, full promoted at 27m.
     data = healthy(30, "pr")
     data["error_rate"]["canary"][3] = 0.09
-    write("promote-refused", """
+    write(
+        "promote-refused",
+        """
 Operator promote refused after a failing evaluation: v2 fails once at 3m (one fail, under
 failureLimit 2). A promote at 4m is refused because the previous evaluation had a failing gate;
-a promote at 6m is accepted: expansion from 6m, majority from 16m, full from 26m, Promoted at 27m.""", fixture(
-        "promote-refused", "promote refused at 4m, accepted at 6m", small_plan(), data,
-        {"outcome": "Promoted", "phase": "full", "at": "27m"},
-        actions=[{"at": "4m", "action": "promote", "actor": "bob@desk"},
-                 {"at": "6m", "action": "promote", "actor": "bob@desk"}]))
+a promote at 6m is accepted: expansion from 6m, majority from 16m, full from 26m, Promoted at 27m.""",
+        fixture(
+            "promote-refused",
+            "promote refused at 4m, accepted at 6m",
+            small_plan(),
+            data,
+            {"outcome": "Promoted", "phase": "full", "at": "27m"},
+            actions=[
+                {"at": "4m", "action": "promote", "actor": "bob@desk"},
+                {"at": "6m", "action": "promote", "actor": "bob@desk"},
+            ],
+        ),
+    )
 
     # manual promotion: soaks end but nothing happens until an operator promotes.
-    write("manual-promotion", """
+    write(
+        "manual-promotion",
+        """
 promotion: manual. Soaks are served but phases end only on an operator promote: 15m -> expansion,
 20m -> majority (its soak not served: operators may skip), 22m -> full, 30m promote in the last
-phase -> Promoted at 30m.""", fixture(
-        "manual-promotion", "every phase ends on an operator promote", small_plan(promotion="manual"),
-        healthy(40, "mp"), {"outcome": "Promoted", "phase": "full", "at": "30m"},
-        actions=[{"at": f"{m}m", "action": "promote", "actor": "carol@ops"} for m in (15, 20, 22, 30)]))
+phase -> Promoted at 30m.""",
+        fixture(
+            "manual-promotion",
+            "every phase ends on an operator promote",
+            small_plan(promotion="manual"),
+            healthy(40, "mp"),
+            {"outcome": "Promoted", "phase": "full", "at": "30m"},
+            actions=[{"at": f"{m}m", "action": "promote", "actor": "carol@ops"} for m in (15, 20, 22, 30)],
+        ),
+    )
 
     # health score: error_rate and cache in warn until 14m -> (0.5 + 1 + 0.5) / 3 = 66.67 < 80.
     gates = [
@@ -308,27 +415,51 @@ phase -> Promoted at 30m.""", fixture(
     data = healthy(40, "hs")
     data["error_rate"]["canary"] = [0.02 if i < 15 else 0.0008 for i in range(40)]
     data["cache_hit_ratio"] = {"canary": [0.85 if i < 15 else 0.94 for i in range(40)], "stable": [0.94] * 40}
-    write("health-score-blocks", """
+    write(
+        "health-score-blocks",
+        """
 Health score blocks promotion: two of three gates warn until 14m, health (0.5 + 1 + 0.5) / 3 =
 66.7 < minHealthScore 80, so the canary phase is not promoted at 10m-14m although no gate fails.
-At 15m all pass: promoted at 15m, 25m, 35m, and the 100% phase finishes at 36m.""", fixture(
-        "health-score-blocks", "warnings hold the health score under 80 until 15m", small_plan(gates=gates), data,
-        {"outcome": "Promoted", "phase": "full", "at": "36m"}))
+At 15m all pass: promoted at 15m, 25m, 35m, and the 100% phase finishes at 36m.""",
+        fixture(
+            "health-score-blocks",
+            "warnings hold the health score under 80 until 15m",
+            small_plan(gates=gates),
+            data,
+            {"outcome": "Promoted", "phase": "full", "at": "36m"},
+        ),
+    )
 
     # Incomplete: 16 samples (0m-15m), expansion entered at 10m, nothing decided by 15m.
-    write("incomplete", """
+    write(
+        "incomplete",
+        """
 Incomplete: the recording ends at 15m (16 samples), in the middle of the expansion phase; no
-outcome was reached -> Incomplete in expansion at 15m, the last evaluation.""", fixture(
-        "incomplete", "the samples run out mid-release", small_plan(), healthy(16, "inc"),
-        {"outcome": "Incomplete", "phase": "expansion", "at": "15m"}))
+outcome was reached -> Incomplete in expansion at 15m, the last evaluation.""",
+        fixture(
+            "incomplete",
+            "the samples run out mid-release",
+            small_plan(),
+            healthy(16, "inc"),
+            {"outcome": "Incomplete", "phase": "expansion", "at": "15m"},
+        ),
+    )
 
     # operator rollback: immediate at the evaluation at 12m.
-    write("operator-rollback", """
+    write(
+        "operator-rollback",
+        """
 Operator rollback: alice rolls back at 12m while every gate passes -> RolledBack in expansion at
-12m, the reason naming her.""", fixture(
-        "operator-rollback", "a person rolls back at 12m", small_plan(), healthy(30, "or"),
-        {"outcome": "RolledBack", "phase": "expansion", "at": "12m"},
-        actions=[{"at": "12m", "action": "rollback", "actor": "alice@laptop"}]))
+12m, the reason naming her.""",
+        fixture(
+            "operator-rollback",
+            "a person rolls back at 12m",
+            small_plan(),
+            healthy(30, "or"),
+            {"outcome": "RolledBack", "phase": "expansion", "at": "12m"},
+            actions=[{"at": "12m", "action": "rollback", "actor": "alice@laptop"}],
+        ),
+    )
 
     # pod gate: canary restarts from the 14m snapshot -> fail 14m, 15m.
     gates = [
@@ -339,15 +470,33 @@ Operator rollback: alice rolls back at 12m while every gate passes -> RolledBack
     v1 = [pod("checkout-v1-5d9f8c7b6-a1b2c", "v1"), pod("checkout-v1-5d9f8c7b6-d3e4f", "v1")]
     pods = [
         {"at": "0s", "items": [pod("checkout-v2-6f7c9d8b5-x2x4z", "v2"), *v1]},
-        {"at": "10m", "items": [pod("checkout-v2-6f7c9d8b5-x2x4z", "v2"), pod("checkout-v2-6f7c9d8b5-k8m2p", "v2"), *v1]},
-        {"at": "14m", "items": [pod("checkout-v2-6f7c9d8b5-x2x4z", "v2", 1, False, "CrashLoopBackOff"),
-                                pod("checkout-v2-6f7c9d8b5-k8m2p", "v2", 2, False, "CrashLoopBackOff"), *v1]},
+        {
+            "at": "10m",
+            "items": [pod("checkout-v2-6f7c9d8b5-x2x4z", "v2"), pod("checkout-v2-6f7c9d8b5-k8m2p", "v2"), *v1],
+        },
+        {
+            "at": "14m",
+            "items": [
+                pod("checkout-v2-6f7c9d8b5-x2x4z", "v2", 1, False, "CrashLoopBackOff"),
+                pod("checkout-v2-6f7c9d8b5-k8m2p", "v2", 2, False, "CrashLoopBackOff"),
+                *v1,
+            ],
+        },
     ]
-    write("crashloop-pods", """
+    write(
+        "crashloop-pods",
+        """
 Pod gate: v2's pods start crash-looping in the 14m snapshot (3 restarts > 0): fail at 14m and
-15m -> RolledBack in expansion at 15m.""", fixture(
-        "crashloop-pods", "v2 pods restart from 14m", small_plan(gates=gates), data,
-        {"outcome": "RolledBack", "phase": "expansion", "at": "15m"}, pods=pods))
+15m -> RolledBack in expansion at 15m.""",
+        fixture(
+            "crashloop-pods",
+            "v2 pods restart from 14m",
+            small_plan(gates=gates),
+            data,
+            {"outcome": "RolledBack", "phase": "expansion", "at": "15m"},
+            pods=pods,
+        ),
+    )
 
     # metrics gap: nulls at 9m, 10m (2 < noDataLimit 3): promotion at 10m blocked (a gate is
     # nodata), 11m passes -> promoted at 11m; 21m, 31m, full finishes at 32m.
@@ -355,23 +504,39 @@ Pod gate: v2's pods start crash-looping in the 14m snapshot (3 restarts > 0): fa
     data["error_rate"]["canary"][9] = None
     data["error_rate"]["canary"][10] = None
     data["latency_p99"]["canary"][10] = None
-    write("metrics-gap", """
+    write(
+        "metrics-gap",
+        """
 A short metrics gap only delays: no data at 9m and 10m (2, under noDataLimit 3). At 10m the soak
 is served but a gate is nodata, so promotion waits; at 11m all pass -> promoted at 11m, 21m, 31m,
-and the 100% phase finishes at 32m -> Promoted.""", fixture(
-        "metrics-gap", "two empty scrapes at the end of the first soak", small_plan(), data,
-        {"outcome": "Promoted", "phase": "full", "at": "32m"}))
+and the 100% phase finishes at 32m -> Promoted.""",
+        fixture(
+            "metrics-gap",
+            "two empty scrapes at the end of the first soak",
+            small_plan(),
+            data,
+            {"outcome": "Promoted", "phase": "full", "at": "32m"},
+        ),
+    )
 
     # NaN is no data, +Inf is a number: NaN at 2m (nodata 1, reset at 3m); +Inf p99 at 4m, 5m.
     data = healthy(20, "ni")
     data["latency_p99"]["canary"][2] = float("nan")
     data["latency_p99"]["canary"][4] = float("inf")
     data["latency_p99"]["canary"][5] = float("inf")
-    write("nan-and-inf", """
+    write(
+        "nan-and-inf",
+        """
 NaN means no data; +Inf is a number and compares as one. v2's p99 is NaN at 2m (one nodata, reset
-at 3m) and +Inf at 4m and 5m (> failAbove 2 s): fail twice -> RolledBack in canary at 5m.""", fixture(
-        "nan-and-inf", "NaN is nodata, +Inf fails", small_plan(), data,
-        {"outcome": "RolledBack", "phase": "canary", "at": "5m"}))
+at 3m) and +Inf at 4m and 5m (> failAbove 2 s): fail twice -> RolledBack in canary at 5m.""",
+        fixture(
+            "nan-and-inf",
+            "NaN is nodata, +Inf fails",
+            small_plan(),
+            data,
+            {"outcome": "RolledBack", "phase": "canary", "at": "5m"},
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def cli(state_home: Path):
     """Run ``canary-tui ARGS`` as a real process; returns rc, stdout, stderr."""
 
-    def run(*args: str | os.PathLike[str], timeout: float = 120, env: dict[str, str] | None = None, cwd: Path | None = None) -> Result:
+    def run(
+        *args: str | os.PathLike[str], timeout: float = 120, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> Result:
         full_env = {**os.environ, "XDG_STATE_HOME": str(state_home), "NO_COLOR": "1", **(env or {})}
         proc = subprocess.run(
             [sys.executable, "-m", "canary_tui", *map(str, args)],

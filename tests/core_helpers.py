@@ -81,7 +81,9 @@ class Run:
     def now(self) -> datetime:
         return rule.next_evaluation(self.plan, self.state)
 
-    def eval(self, values: dict[str, Any] | None = None, actions: Iterable[ActionKind] = (), actor: str = "alice@laptop") -> rule.Step:
+    def eval(
+        self, values: dict[str, Any] | None = None, actions: Iterable[ActionKind] = (), actor: str = "alice@laptop"
+    ) -> rule.Step:
         now = self.now
         acts = [Action(now, kind, actor) for kind in actions]
         step = rule.advance(self.state, self.plan, now, acts, readings(values))

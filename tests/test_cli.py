@@ -55,8 +55,8 @@ def test_metrics_gap_only_delays(cli) -> None:
     nodata = [e for e in gap if e["type"] == "evaluation" and any(g["status"] == "nodata" for g in e["gates"].values())]
     assert len(nodata) == 2
     assert "connection refused" in next(iter(nodata[0]["gates"].values()))["reason"]
-    first_promotion = [e["at"] for e in gap if e["type"] == "decision"][0]
-    assert first_promotion > [e["at"] for e in healthy if e["type"] == "decision"][0]
+    first_promotion = next(e["at"] for e in gap if e["type"] == "decision")
+    assert first_promotion > next(e["at"] for e in healthy if e["type"] == "decision")
 
 
 def test_demo_is_byte_identical_run_after_run(cli) -> None:

@@ -30,7 +30,9 @@ def test_replay_json_is_deterministic_and_ends_with_the_result(cli, path) -> Non
 
 def test_check_mismatch_prints_a_diff_and_exits_1(cli, tmp_path) -> None:
     text = (FIXTURES / "error-spike-at-25.yaml").read_text()
-    wrong = text.replace("at: 13h5m", "at: 13h").replace("planRef: plans/seed.yaml", f"planRef: {FIXTURES}/plans/seed.yaml")
+    wrong = text.replace("at: 13h5m", "at: 13h").replace(
+        "planRef: plans/seed.yaml", f"planRef: {FIXTURES}/plans/seed.yaml"
+    )
     path = tmp_path / "wrong.yaml"
     path.write_text(wrong)
     r = cli("replay", path, "--headless", "--check")

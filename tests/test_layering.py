@@ -41,8 +41,15 @@ def test_the_core_imports_no_ui_cluster_or_prometheus_library() -> None:
 
 
 def test_the_controller_and_headless_modes_import_none_either() -> None:
-    mods = ["canary_tui.controller", "canary_tui.replay", "canary_tui.sim.demo", "canary_tui.output.timeline",
-            "canary_tui.output.jsonl", "canary_tui.commands.demo", "canary_tui.commands.replay"]
+    mods = [
+        "canary_tui.controller",
+        "canary_tui.replay",
+        "canary_tui.sim.demo",
+        "canary_tui.output.timeline",
+        "canary_tui.output.jsonl",
+        "canary_tui.commands.demo",
+        "canary_tui.commands.replay",
+    ]
     assert loaded_after(mods) == []
 
 

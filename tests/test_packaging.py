@@ -40,7 +40,11 @@ def run_installed(site: Path, code_or_args: list[str], tmp: Path) -> subprocess.
 def test_the_wheel_ships_styles_and_fixtures(installed: Path, tmp_path: Path) -> None:
     r = run_installed(
         installed,
-        ["-c", "import canary_tui, canary_tui.resources as r; print(canary_tui.__file__); print(r.styles_dir()); print(r.demo_plan_path())"],
+        [
+            "-c",
+            "import canary_tui, canary_tui.resources as r;"
+            "print(canary_tui.__file__); print(r.styles_dir()); print(r.demo_plan_path())",
+        ],
         tmp_path,
     )
     assert r.returncode == 0, r.stderr

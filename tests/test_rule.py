@@ -48,7 +48,8 @@ CASES: dict[str, tuple[dict[str, Any], list[S]]] = {
             S(phase="canary"),
             S(phase="canary"),
             S(phase="expansion", weights=(75, 25)),  # t=3m: soaked 3m >= 3m
-            S(), S(),
+            S(),
+            S(),
             S(phase="full", weights=(0, 100)),  # t=6m
             S(outcome=Outcome.PROMOTED, weights=(0, 100), reason="full soaked 1m0s"),  # 7m
         ],
@@ -58,8 +59,13 @@ CASES: dict[str, tuple[dict[str, Any], list[S]]] = {
         {},
         [
             S(BAD_ERR, status={"error_rate": "fail"}, fails={"error_rate": 1}, outcome=None),
-            S(BAD_ERR, fails={"error_rate": 2}, outcome=Outcome.ROLLED_BACK, weights=(100, 0),
-              reason="error_rate 0.20 > 0.05 for 2 consecutive evaluations"),
+            S(
+                BAD_ERR,
+                fails={"error_rate": 2},
+                outcome=Outcome.ROLLED_BACK,
+                weights=(100, 0),
+                reason="error_rate 0.20 > 0.05 for 2 consecutive evaluations",
+            ),
         ],
     ),
     # consecutive, not cumulative: any other status resets the count
@@ -87,8 +93,13 @@ CASES: dict[str, tuple[dict[str, Any], list[S]]] = {
         [
             S({"error_rate": "connection refused"}, status={"error_rate": "nodata"}, nodata={"error_rate": 1}),
             S({"error_rate": (None, None)}, nodata={"error_rate": 2}),
-            S({"error_rate": (math.nan, 0.1)}, nodata={"error_rate": 3}, outcome=Outcome.ROLLED_BACK,
-              weights=(100, 0), reason="error_rate no data for 3 consecutive evaluations (empty result)"),
+            S(
+                {"error_rate": (math.nan, 0.1)},
+                nodata={"error_rate": 3},
+                outcome=Outcome.ROLLED_BACK,
+                weights=(100, 0),
+                reason="error_rate no data for 3 consecutive evaluations (empty result)",
+            ),
         ],
     ),
     # relative gate: fail when s > 0 and v > s * ratio; stable missing is nodata; s = 0 ignores ratio
@@ -110,10 +121,12 @@ CASES: dict[str, tuple[dict[str, Any], list[S]]] = {
         ],
     ),
     "fail below and warn below": (
-        {"gates": [
-            {"name": "error_rate", "query": "e", "failAbove": 0.05},
-            {"name": "cache_hit_ratio", "query": "c", "failBelow": 0.8, "warnBelow": 0.9},
-        ]},
+        {
+            "gates": [
+                {"name": "error_rate", "query": "e", "failAbove": 0.05},
+                {"name": "cache_hit_ratio", "query": "c", "failBelow": 0.8, "warnBelow": 0.9},
+            ]
+        },
         [
             S({"cache_hit_ratio": (0.79, 0.9)}, status={"cache_hit_ratio": "fail"}),
             S({"cache_hit_ratio": (0.85, 0.9)}, status={"cache_hit_ratio": "warn"}),
@@ -138,16 +151,24 @@ CASES: dict[str, tuple[dict[str, Any], list[S]]] = {
         [
             S({"error_rate": "timeout"}, nodata={"error_rate": 1}),
             S({"error_rate": "timeout"}, nodata={"error_rate": 2}),
-            S({"error_rate": "timeout"}, actions=(PROMOTE,), phase="expansion", nodata={"error_rate": 3},
-              outcome=Outcome.ROLLED_BACK, reason="error_rate no data for 3 consecutive evaluations (timeout)"),
+            S(
+                {"error_rate": "timeout"},
+                actions=(PROMOTE,),
+                phase="expansion",
+                nodata={"error_rate": 3},
+                outcome=Outcome.ROLLED_BACK,
+                reason="error_rate no data for 3 consecutive evaluations (timeout)",
+            ),
         ],
     ),
     # health score = 100 * sum(weight * credit) / sum(weight)
     "the health score weighs credits and blocks promotion below minHealthScore": (
-        {"gates": [
-            {"name": "error_rate", "query": "e", "warnAbove": 0.01, "failAbove": 0.05, "weight": 3},
-            {"name": "latency_p99", "query": "l", "warnAbove": 0.5, "failAbove": 2.0, "weight": 1},
-        ]},
+        {
+            "gates": [
+                {"name": "error_rate", "query": "e", "warnAbove": 0.01, "failAbove": 0.05, "weight": 3},
+                {"name": "latency_p99", "query": "l", "warnAbove": 0.5, "failAbove": 2.0, "weight": 1},
+            ]
+        },
         [
             S({"error_rate": (0.02, 0.0)}, score=62.5),  # (3*0.5 + 1) / 4
             S({"error_rate": (0.02, 0.0), "latency_p99": (0.6, 0.0)}, score=50.0),
@@ -165,7 +186,8 @@ CASES: dict[str, tuple[dict[str, Any], list[S]]] = {
         {},
         [
             S(actions=(HOLD,), held=True),
-            S(), S(),
+            S(),
+            S(),
             S(phase="canary", held=True),  # 3m: held
             S(actions=(RESUME,), phase="expansion", held=False),  # 4m
         ],
@@ -176,7 +198,10 @@ CASES: dict[str, tuple[dict[str, Any], list[S]]] = {
     ),
     "operator rollback is immediate": (
         {},
-        [S(), S(actions=(ROLLBACK,), outcome=Outcome.ROLLED_BACK, weights=(100, 0), reason="rolled back by alice@laptop")],
+        [
+            S(),
+            S(actions=(ROLLBACK,), outcome=Outcome.ROLLED_BACK, weights=(100, 0), reason="rolled back by alice@laptop"),
+        ],
     ),
     "operator promote enters the next phase now": (
         {},
@@ -192,8 +217,11 @@ CASES: dict[str, tuple[dict[str, Any], list[S]]] = {
     ),
     "operator promote in the last phase finishes": (
         {"promotion": "manual"},
-        [S(actions=(PROMOTE,), phase="expansion"), S(actions=(PROMOTE,), phase="full"),
-         S(actions=(PROMOTE,), outcome=Outcome.PROMOTED, weights=(0, 100), reason="promoted by alice@laptop")],
+        [
+            S(actions=(PROMOTE,), phase="expansion"),
+            S(actions=(PROMOTE,), phase="full"),
+            S(actions=(PROMOTE,), outcome=Outcome.PROMOTED, weights=(0, 100), reason="promoted by alice@laptop"),
+        ],
     ),
     "manual promotion never promotes by itself": (
         {"promotion": "manual"},
@@ -201,7 +229,10 @@ CASES: dict[str, tuple[dict[str, Any], list[S]]] = {
     ),
     "actions after the outcome are refused": (
         {},
-        [S(actions=(ROLLBACK,), outcome=Outcome.ROLLED_BACK), S(actions=(PROMOTE,), outcome=Outcome.ROLLED_BACK, weights=(100, 0))],
+        [
+            S(actions=(ROLLBACK,), outcome=Outcome.ROLLED_BACK),
+            S(actions=(PROMOTE,), outcome=Outcome.ROLLED_BACK, weights=(100, 0)),
+        ],
     ),
 }
 

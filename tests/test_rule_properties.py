@@ -29,7 +29,7 @@ values = st.one_of(
 @st.composite
 def plans(draw: st.DrawFn) -> Any:
     n_phases = draw(st.integers(1, 4))
-    weights = sorted(draw(st.sets(st.integers(1, 99), min_size=n_phases - 1, max_size=n_phases - 1))) + [100]
+    weights = [*sorted(draw(st.sets(st.integers(1, 99), min_size=n_phases - 1, max_size=n_phases - 1))), 100]
     phases = [{"name": f"p{i}", "weight": w, "duration": f"{draw(st.integers(0, 4))}m"} for i, w in enumerate(weights)]
     gates = []
     for i in range(draw(st.integers(1, 3))):
@@ -79,7 +79,9 @@ def runs(draw: st.DrawFn) -> tuple[Any, list[tuple[dict[str, Reading], list[Acti
     return plan, steps
 
 
-def play(plan: Any, steps: list[tuple[dict[str, Reading], list[ActionKind]]]) -> list[tuple[rule.State, tuple[Any, ...]]]:
+def play(
+    plan: Any, steps: list[tuple[dict[str, Reading], list[ActionKind]]]
+) -> list[tuple[rule.State, tuple[Any, ...]]]:
     step = rule.start(plan, T0)
     state = step.state
     out = [(state, step.events)]

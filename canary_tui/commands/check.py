@@ -71,10 +71,12 @@ def describe(plan: Plan) -> str:
         f"{c.version} ({c.deployment}, subset {c.subset})"
     )
     t = plan.traffic
-    target = {"istio": f"VirtualService {t.virtual_service}" + (f" route {t.route}" if t.route else ""),
-              "gateway-api": f"HTTPRoute {t.http_route}",
-              "replicas": "Deployment replicas" + (f" (total {t.replicas})" if t.replicas else ""),
-              "simulated": "simulated (demo only)"}[t.router.value]
+    target = {
+        "istio": f"VirtualService {t.virtual_service}" + (f" route {t.route}" if t.route else ""),
+        "gateway-api": f"HTTPRoute {t.http_route}",
+        "replicas": "Deployment replicas" + (f" (total {t.replicas})" if t.replicas else ""),
+        "simulated": "simulated (demo only)",
+    }[t.router.value]
     lines.append(f"  traffic  {t.router.value}: {target}")
     m = plan.metrics
     lines.append(f"  metrics  {m.provider.value}" + (f" at {m.address}" if m.address else ""))

@@ -25,7 +25,7 @@ def actor() -> str:
     """Who acts: ``user@host``."""
     try:
         user = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name in some containers
+    except Exception:
         user = "unknown"
     return f"{user}@{socket.gethostname()}"
 
@@ -51,7 +51,9 @@ def add_output_arguments(p: argparse.ArgumentParser, *, speed: bool = True) -> N
             metavar="X",
             help="virtual seconds per real second (headless default: as fast as possible)",
         )
-    p.add_argument("--log", type=Path, metavar="PATH", help="audit log to append to (default: under $XDG_STATE_HOME/canary-tui/)")
+    p.add_argument(
+        "--log", type=Path, metavar="PATH", help="audit log to append to (default: under $XDG_STATE_HOME/canary-tui/)"
+    )
 
 
 def make_sinks(args: argparse.Namespace, plan: Plan, mode: str) -> tuple[list[Sink], AuditLog]:
@@ -92,7 +94,7 @@ def run_headless(controller: Controller, on_done: Callable[[], None] | None = No
         try:
             state = controller.run()
             result.append(state.outcome or Outcome.INCOMPLETE)
-        except BaseException as e:  # noqa: BLE001 - re-raised on the main thread
+        except BaseException as e:
             crashed.append(e)
         finally:
             done.set()

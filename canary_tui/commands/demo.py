@@ -44,7 +44,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plan", type=Path, metavar="PLAN", help="simulate this plan instead of the built-in one")
 
 
-def build(args: argparse.Namespace, plan: Plan, start: datetime, speed: float | None, sinks: list[Sink]) -> tuple[Controller, DemoWorld]:
+def build(
+    args: argparse.Namespace, plan: Plan, start: datetime, speed: float | None, sinks: list[Sink]
+) -> tuple[Controller, DemoWorld]:
     from ..clock import VirtualClock
     from ..controller import Controller
     from ..sim.demo import DemoWorld

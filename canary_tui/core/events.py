@@ -29,7 +29,13 @@ class PhaseEntered:
     weight: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": "phase", "at": format_time(self.at), "phase": self.phase, "index": self.index, "weight": self.weight}
+        return {
+            "type": "phase",
+            "at": format_time(self.at),
+            "phase": self.phase,
+            "index": self.index,
+            "weight": self.weight,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,7 +115,7 @@ def _build(r: Reader, doc: Document) -> Fixture | None:
     start_text = top.get("start")
     if start_text is not None:
         if not isinstance(start_text, str):
-            r.problem(("start",), "want an RFC 3339 time in quotes, e.g. \"2026-02-19T05:33:00Z\"")
+            r.problem(("start",), 'want an RFC 3339 time in quotes, e.g. "2026-02-19T05:33:00Z"')
         else:
             try:
                 start = parse_time(start_text)
@@ -215,7 +215,9 @@ def _series(r: Reader, value: Any, plan: Plan | None) -> dict[str, Series] | Non
                 continue
             if gate.name not in m:
                 r.problem(("series",), f"no series for gate {gate.name!r} (use null samples for no data)")
-            elif any(t[gate.name].relative for t in plan.thresholds_by_phase) and "stable" not in (m.get(gate.name) or {}):
+            elif any(t[gate.name].relative for t in plan.thresholds_by_phase) and "stable" not in (
+                m.get(gate.name) or {}
+            ):
                 r.problem(("series", gate.name), "a relative gate (maxRatioToStable) needs a stable series")
     return out
 

@@ -35,6 +35,7 @@ DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 GATE_NAME = r"[a-z0-9_]+"
 PLACEHOLDER = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
 PLACEHOLDERS = {"version", "namespace", "service"}
+KNOWN_PLACEHOLDERS = "{{version}} {{namespace}} {{service}}"
 
 DEFAULT_INTERVAL = timedelta(minutes=5)
 DEFAULT_FAILURE_LIMIT = 2
@@ -79,7 +80,9 @@ class _PlanBuilder:
         if data is None:
             r.problem((), "empty document: want a CanaryPlan")
             return None
-        top = r.mapping(data, (), ["apiVersion", "kind", "metadata", "spec"], ["apiVersion", "kind", "metadata", "spec"])
+        top = r.mapping(
+            data, (), ["apiVersion", "kind", "metadata", "spec"], ["apiVersion", "kind", "metadata", "spec"]
+        )
         if top is None:
             return None
         api = r.get(top, (), "apiVersion", "str")
@@ -141,7 +144,9 @@ class _PlanBuilder:
 
     def metadata(self, value: Any) -> tuple[str | None, str]:
         r = self.r
-        m = r.mapping(value if value is not None else {}, ("metadata",), ["name", "namespace", "labels", "annotations"], ["name"])
+        m = r.mapping(
+            value if value is not None else {}, ("metadata",), ["name", "namespace", "labels", "annotations"], ["name"]
+        )
         if m is None:
             return None, "default"
         name = r.name(m, ("metadata",), "name", DNS_LABEL, "name (lowercase letters, digits and '-')")
@@ -183,7 +188,12 @@ class _PlanBuilder:
             r.problem(p, "router istio needs virtualService: the VirtualService whose weights are set")
         if router is Router.GATEWAY_API and http_route is None:
             r.problem(p, "router gateway-api needs httpRoute: the HTTPRoute whose backendRefs weights are set")
-        for key, val, want in (("virtualService", vs, Router.ISTIO), ("route", route, Router.ISTIO), ("httpRoute", http_route, Router.GATEWAY_API), ("replicas", replicas, Router.REPLICAS)):
+        for key, val, want in (
+            ("virtualService", vs, Router.ISTIO),
+            ("route", route, Router.ISTIO),
+            ("httpRoute", http_route, Router.GATEWAY_API),
+            ("replicas", replicas, Router.REPLICAS),
+        ):
             if val is not None and router is not want:
                 r.problem((*p, key), f"only used with router {want.value} (router is {router.value})")
         if replicas is not None and replicas < 1:
@@ -193,7 +203,17 @@ class _PlanBuilder:
     def metrics(self, value: Any) -> Metrics:
         r = self.r
         p: Path = ("spec", "metrics")
-        keys = ["provider", "address", "timeout", "bearerTokenEnv", "bearerTokenFile", "basicAuth", "caFile", "insecureSkipVerify", "headers"]
+        keys = [
+            "provider",
+            "address",
+            "timeout",
+            "bearerTokenEnv",
+            "bearerTokenFile",
+            "basicAuth",
+            "caFile",
+            "insecureSkipVerify",
+            "headers",
+        ]
         m = r.mapping(value, p, keys)
         if m is None:
             return Metrics()
@@ -285,7 +305,10 @@ class _PlanBuilder:
             if query is not None:
                 for ph in PLACEHOLDER.findall(query):
                     if ph not in PLACEHOLDERS:
-                        r.problem((*p, "query"), f"unknown placeholder {{{{{ph}}}}}; known: {{{{version}}}} {{{{namespace}}}} {{{{service}}}}")
+                        r.problem(
+                            (*p, "query"),
+                            f"unknown placeholder {{{{{ph}}}}}; known: " + KNOWN_PLACEHOLDERS,
+                        )
         else:
             if query is not None:
                 r.problem((*p, "query"), "a pod gate has no query: it reads the canary's pods")
@@ -307,7 +330,15 @@ class _PlanBuilder:
         self.check_levels(thresholds, p, source)
         if name is None:
             return None
-        return Gate(name=name, thresholds=thresholds, source=source, query=query, signal=signal, unit=unit, weight=float(weight or 0.0))
+        return Gate(
+            name=name,
+            thresholds=thresholds,
+            source=source,
+            query=query,
+            signal=signal,
+            unit=unit,
+            weight=float(weight or 0.0),
+        )
 
     def levels(self, m: dict[str, Any], p: Path) -> dict[str, float | None]:
         """The threshold keys present in ``m``; ``null`` means "not set" (useful in overrides)."""
@@ -334,11 +365,17 @@ class _PlanBuilder:
             elif t.max_ratio_to_stable <= 0:
                 r.problem((*p, "maxRatioToStable"), "must be greater than 0")
         if t.warn_above is not None and t.fail_above is not None and t.warn_above > t.fail_above:
-            r.problem((*p, "warnAbove"), f"{t.warn_above:g} is above failAbove {t.fail_above:g}: the warning could never show")
+            r.problem(
+                (*p, "warnAbove"), f"{t.warn_above:g} is above failAbove {t.fail_above:g}: the warning could never show"
+            )
         if t.warn_below is not None and t.fail_below is not None and t.warn_below < t.fail_below:
-            r.problem((*p, "warnBelow"), f"{t.warn_below:g} is below failBelow {t.fail_below:g}: the warning could never show")
+            r.problem(
+                (*p, "warnBelow"), f"{t.warn_below:g} is below failBelow {t.fail_below:g}: the warning could never show"
+            )
         if t.fail_above is not None and t.fail_below is not None and t.fail_below > t.fail_above:
-            r.problem((*p, "failBelow"), f"{t.fail_below:g} is above failAbove {t.fail_above:g}: every value would fail")
+            r.problem(
+                (*p, "failBelow"), f"{t.fail_below:g} is above failAbove {t.fail_above:g}: every value would fail"
+            )
 
     def phases(self, value: Any, gates: list[Gate] | None) -> list[Phase] | None:
         r = self.r
@@ -377,7 +414,9 @@ class _PlanBuilder:
             names.add(name)
             phases.append(Phase(name=name, weight=weight, duration=duration, overrides=overrides))
         if len(phases) == len(items) and phases[-1].weight != 100:
-            r.problem((*p, len(items) - 1, "weight"), f"the last phase must send 100% to the canary, got {phases[-1].weight}")
+            r.problem(
+                (*p, len(items) - 1, "weight"), f"the last phase must send 100% to the canary, got {phases[-1].weight}"
+            )
         return phases if len(phases) == len(items) else None
 
     def overrides(self, value: Any, p: Path, gate_names: set[str] | None) -> MappingProxyType[str, Any]:
@@ -402,7 +441,9 @@ class _PlanBuilder:
         back = {v: k for k, v in THRESHOLD_KEYS.items()}
         return {back[a]: v for a, v in attrs.items()}
 
-    def effective_thresholds(self, gates: list[Gate], phases: list[Phase]) -> tuple[MappingProxyType[str, Thresholds], ...]:
+    def effective_thresholds(
+        self, gates: list[Gate], phases: list[Phase]
+    ) -> tuple[MappingProxyType[str, Thresholds], ...]:
         by_phase = []
         for i, phase in enumerate(phases):
             table: dict[str, Thresholds] = {}
@@ -412,7 +453,9 @@ class _PlanBuilder:
                     t = apply_overrides(t, phase.overrides[gate.name])
                     gp: Path = ("spec", "phases", i, "gates", gate.name)
                     if not t.has_fail_level:
-                        self.r.problem(gp, "this override leaves the gate without failAbove, failBelow or maxRatioToStable")
+                        self.r.problem(
+                            gp, "this override leaves the gate without failAbove, failBelow or maxRatioToStable"
+                        )
                     self.check_levels(t, gp, gate.source)
                 table[gate.name] = t
             by_phase.append(MappingProxyType(table))

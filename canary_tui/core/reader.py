@@ -120,10 +120,11 @@ class Reader:
         if value is not None and not re.fullmatch(pattern, value):
             self.problem((*path, key), f"{value!r} is not a valid {what}")
             return None
-        return value
+        return None if value is None else str(value)
 
     def duration(self, m: dict[str, Any], path: Path, key: str, default: timedelta | None) -> timedelta | None:
-        return self.get(m, path, key, "duration", default)
+        value = self.get(m, path, key, "duration", default)
+        return value if isinstance(value, timedelta) else default
 
 
 def _suggest(key: str, allowed: list[str]) -> str:

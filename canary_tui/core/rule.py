@@ -156,10 +156,14 @@ def advance(
     breaches = (
         []
         if clean
-        else [_breach_reason(r, plan) for r in results if r.fails >= plan.failure_limit or r.nodata >= plan.no_data_limit]
+        else [
+            _breach_reason(r, plan) for r in results if r.fails >= plan.failure_limit or r.nodata >= plan.no_data_limit
+        ]
     )
     if breaches:
-        return Step(_finish(state, plan, Outcome.ROLLED_BACK, now, "; ".join(breaches), events, "rollback"), tuple(events))
+        return Step(
+            _finish(state, plan, Outcome.ROLLED_BACK, now, "; ".join(breaches), events, "rollback"), tuple(events)
+        )
 
     # 4. promotion
     soaked = now - state.phase_start

@@ -68,7 +68,9 @@ class TimelineSink:
                 self._line(event.at, "eval", self._evaluation(event))
         elif isinstance(event, ActionTaken):
             verdict = "" if event.accepted else " REFUSED: " + event.reason
-            self._line(event.at, "action", f"{event.action} by {event.actor}{verdict}", None if event.accepted else "refused")
+            self._line(
+                event.at, "action", f"{event.action} by {event.actor}{verdict}", None if event.accepted else "refused"
+            )
         elif isinstance(event, Decided):
             self._line(event.at, event.decision, event.reason)
         elif isinstance(event, Finished):

@@ -22,7 +22,7 @@ BASELINES = {
     "cache_hit_ratio": 0.942,
     "db_connection_usage": 0.08,
 }
-GAP_ERROR = "Get \"http://prometheus:9090/api/v1/query\": dial tcp 10.96.0.12:9090: connect: connection refused"
+GAP_ERROR = 'Get "http://prometheus:9090/api/v1/query": dial tcp 10.96.0.12:9090: connect: connection refused'
 
 
 def baseline(gate: Gate) -> float:
