@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from .core.checks import CheckOutcome
 from .core.events import Event
+from .core.extensions import Check
 from .core.gates import Reading
 from .core.model import Plan
 from .core.pods import Pod
@@ -49,6 +51,13 @@ class Cluster(Protocol):
 
     def set_weight(self, canary_weight: int) -> None:
         """Send ``canary_weight`` percent to the canary and the rest to stable; raise WriteError."""
+        ...
+
+
+class CheckRunner(Protocol):
+    def run(self, checks: Sequence[Check], plan: Plan, at: datetime) -> Mapping[str, CheckOutcome]:
+        """Run the phase checks due at ``at`` (all at once, each within its timeout). Never raises:
+        a check that cannot run gives ``CheckOutcome(None, reason)``."""
         ...
 
 

@@ -6,7 +6,9 @@ import bisect
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from .core.fixture import Fixture
+from .core.checks import CheckOutcome
+from .core.extensions import Check
+from .core.fixture import Fixture, Samples
 from .core.gates import Reading
 from .core.model import GateSource, Plan
 from .core.pods import Pod
@@ -20,7 +22,7 @@ class FixtureMetrics:
 
     def __init__(self, fixture: Fixture) -> None:
         self.fixture = fixture
-        self._gates = []
+        self._gates: list[tuple[str, Samples, int, Samples | None, int]] = []
         for g in fixture.plan.gates:
             if g.source is not GateSource.PROMETHEUS:
                 continue
@@ -52,6 +54,26 @@ class FixtureMetrics:
                     PAST_END,
                     PAST_END if stable is not None and i >= n_stable else None,
                 )
+        return out
+
+
+class FixtureChecks:
+    """Phase-check results as recorded in the fixture's ``checks:``; a missing sample is no result."""
+
+    def __init__(self, fixture: Fixture) -> None:
+        self.fixture = fixture
+
+    def run(self, checks: Sequence[Check], plan: Plan, at: datetime) -> Mapping[str, CheckOutcome]:
+        f = self.fixture
+        i = (at - f.start) // f.step
+        out = {}
+        for c in checks:
+            row = f.checks.get(c.name, [])
+            ok = row[i] if 0 <= i < len(row) else None
+            if ok is None:
+                out[c.name] = CheckOutcome(None, "not in the recording")
+            else:
+                out[c.name] = CheckOutcome(ok, "passed in the recording" if ok else "failed in the recording")
         return out
 
 

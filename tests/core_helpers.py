@@ -81,6 +81,21 @@ class Run:
     def now(self) -> datetime:
         return rule.next_evaluation(self.plan, self.state)
 
+    def eval_checks(
+        self, outcomes: dict[str, bool | None], values: dict[str, Any] | None = None, actions: Iterable[ActionKind] = ()
+    ) -> rule.Step:
+        """One evaluation where the due checks gave ``outcomes`` (True pass, False fail, None no result)."""
+        from canary_tui.core.checks import CheckOutcome, checks_due
+
+        now = self.now
+        due = {c.name for c in checks_due(self.state, self.plan, now)}
+        results = {n: CheckOutcome(ok, "ok" if ok else "HTTP 500") for n, ok in outcomes.items() if n in due}
+        acts = [Action(now, kind, "alice@laptop") for kind in actions]
+        step = rule.advance(self.state, self.plan, now, acts, readings(values), results)
+        self.state = step.state
+        self.events.extend(step.events)
+        return step
+
     def eval(
         self, values: dict[str, Any] | None = None, actions: Iterable[ActionKind] = (), actor: str = "alice@laptop"
     ) -> rule.Step:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from canary_tui.core import rule
+from canary_tui.core.checks import CheckOutcome
 from canary_tui.core.events import Decided, Evaluated, Finished
 from canary_tui.core.gates import Reading, Status
 from canary_tui.core.planfile import parse_plan
@@ -59,11 +60,16 @@ def plans(draw: st.DrawFn) -> Any:
             "gates": gates,
         },
     }
+    if draw(st.booleans()):
+        doc["spec"]["checks"] = [
+            {"name": f"c{i}", "when": draw(st.sampled_from(["enter", "promote"])), "command": {"argv": ["true"]}}
+            for i in range(draw(st.integers(1, 2)))
+        ]
     return parse_plan(Document("p.yaml", doc))
 
 
 @st.composite
-def runs(draw: st.DrawFn) -> tuple[Any, list[tuple[dict[str, Reading], list[ActionKind]]]]:
+def runs(draw: st.DrawFn) -> tuple[Any, list[Any]]:
     plan = draw(plans())
     steps = []
     for _ in range(draw(st.integers(1, 25))):
@@ -75,19 +81,19 @@ def runs(draw: st.DrawFn) -> tuple[Any, list[tuple[dict[str, Reading], list[Acti
             else:
                 obs[g.name] = Reading(canary=v, stable=None if isinstance(s, str) else s)
         actions = draw(st.lists(st.sampled_from(list(ActionKind)), max_size=2)) if draw(st.integers(0, 5)) == 0 else []
-        steps.append((obs, actions))
+        checks = {c.name: draw(st.sampled_from([True, True, False, None])) for c in plan.checks}
+        steps.append((obs, actions, checks))
     return plan, steps
 
 
-def play(
-    plan: Any, steps: list[tuple[dict[str, Reading], list[ActionKind]]]
-) -> list[tuple[rule.State, tuple[Any, ...]]]:
+def play(plan: Any, steps: list[Any]) -> list[tuple[rule.State, tuple[Any, ...]]]:
     step = rule.start(plan, T0)
     state = step.state
     out = [(state, step.events)]
-    for obs, kinds in steps:
+    for obs, kinds, checks in steps:
         now = rule.next_evaluation(plan, state)
-        step = rule.advance(state, plan, now, [Action(now, k, "op") for k in kinds], obs)
+        outcomes = {n: CheckOutcome(ok, "x") for n, ok in checks.items()}
+        step = rule.advance(state, plan, now, [Action(now, k, "op") for k in kinds], obs, outcomes)
         state = step.state
         out.append((state, step.events))
     return out
@@ -101,7 +107,7 @@ def test_never_promotes_past_a_failing_or_silent_gate(run: Any) -> None:
         evaluated = [e for e in events if isinstance(e, Evaluated)]
         if not evaluated:
             continue
-        bad = any(r.status in (Status.FAIL, Status.NODATA) for r in evaluated[0].results)
+        bad = any(r.status in (Status.FAIL, Status.NODATA) for r in (*evaluated[0].results, *evaluated[0].checks))
         after = events[events.index(evaluated[0]) + 1 :]
         if bad:
             assert not any(isinstance(e, Decided) and e.decision == "promote" for e in after)
@@ -129,6 +135,8 @@ def test_counts_at_the_limit_always_roll_back(run: Any) -> None:
         if state.outcome is None:
             assert all(n < plan.failure_limit for n in state.fails.values())
             assert all(n < plan.no_data_limit for n in state.nodata.values())
+            assert all(n < plan.failure_limit for n in state.check_fails.values())
+            assert all(n < plan.no_data_limit for n in state.check_nodata.values())
 
 
 @settings(max_examples=100, deadline=None)

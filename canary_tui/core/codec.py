@@ -6,6 +6,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from .checks import CheckResult
 from .durations import format_time, parse_time
 from .events import number
 from .gates import GateResult, Status
@@ -31,6 +32,10 @@ def state_to_dict(state: State) -> dict[str, Any]:
         "evaluations": state.evaluations,
         "last": evaluation_to_dict(state.last) if state.last else None,
     }
+    if state.check_fails or state.check_nodata or state.checks_passed:
+        out["checkFails"] = dict(state.check_fails)
+        out["checkNodata"] = dict(state.check_nodata)
+        out["checksPassed"] = sorted(state.checks_passed)
     return out
 
 
@@ -50,6 +55,10 @@ def evaluation_to_dict(e: Evaluation) -> dict[str, Any]:
                 "nodata": r.nodata,
             }
             for r in e.results
+        ],
+        "checks": [
+            {"name": c.name, "status": c.status.value, "reason": c.reason, "fails": c.fails, "nodata": c.nodata}
+            for c in e.checks
         ],
     }
 
@@ -83,6 +92,9 @@ def state_from_dict(data: dict[str, Any], plan: Plan) -> State:
             reason=str(data.get("reason") or ""),
             evaluations=int(data["evaluations"]),
             last=evaluation_from_dict(last, plan) if last else None,
+            check_fails=MappingProxyType({str(k): int(v) for k, v in data.get("checkFails", {}).items()}),
+            check_nodata=MappingProxyType({str(k): int(v) for k, v in data.get("checkNodata", {}).items()}),
+            checks_passed=frozenset(str(x) for x in data.get("checksPassed", [])),
         )
     except (KeyError, TypeError, AttributeError) as e:
         raise ValueError(f"malformed state: {e!r}") from None
@@ -107,6 +119,12 @@ def evaluation_from_dict(data: dict[str, Any], plan: Plan) -> Evaluation:
             )
             for g in data["gates"]
         ),
+        checks=tuple(
+            CheckResult(
+                c["name"], Status(c["status"]), c.get("reason", ""), int(c.get("fails", 0)), int(c.get("nodata", 0))
+            )
+            for c in data.get("checks", [])
+        ),
     )
 
 
@@ -122,3 +140,68 @@ def _num(x: Any) -> float | None:
     if x == "-Inf":
         return float("-inf")
     return float(x)
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The plan as a CanaryPlan document (defaults written out): for reports and audit logs."""
+    from .durations import format_duration
+    from .model import THRESHOLD_KEYS, GateSource
+
+    def levels(obj: Any) -> dict[str, Any]:
+        return {key: getattr(obj, attr) for key, attr in THRESHOLD_KEYS.items() if getattr(obj, attr) is not None}
+
+    def side(v: Any) -> dict[str, str]:
+        return {"version": v.version, "deployment": v.deployment, "subset": v.subset}
+
+    traffic: dict[str, Any] = {"router": plan.traffic.router.value}
+    for key, value in (
+        ("virtualService", plan.traffic.virtual_service),
+        ("route", plan.traffic.route),
+        ("httpRoute", plan.traffic.http_route),
+        ("replicas", plan.traffic.replicas),
+    ):
+        if value is not None:
+            traffic[key] = value
+    metrics: dict[str, Any] = {"provider": plan.metrics.provider.value}
+    if plan.metrics.address:
+        metrics["address"] = plan.metrics.address
+    gates = []
+    for g in plan.gates:
+        gate: dict[str, Any] = {"name": g.name}
+        if g.source is GateSource.PODS:
+            gate.update(source="pods", signal=g.signal.value if g.signal else None)
+        else:
+            gate["query"] = g.query
+        if g.unit:
+            gate["unit"] = g.unit
+        gate.update(levels(g.thresholds))
+        gate["weight"] = g.weight
+        gates.append(gate)
+    phases = []
+    for p in plan.phases:
+        phase: dict[str, Any] = {"name": p.name, "weight": p.weight, "duration": format_duration(p.duration)}
+        if p.overrides:
+            phase["gates"] = {name: dict(o) for name, o in p.overrides.items()}
+        phases.append(phase)
+    spec: dict[str, Any] = {
+        "service": plan.service,
+        "stable": side(plan.stable),
+        "canary": side(plan.canary),
+        "traffic": traffic,
+        "metrics": metrics,
+        "interval": format_duration(plan.interval),
+        "failureLimit": plan.failure_limit,
+        "noDataLimit": plan.no_data_limit,
+        "minHealthScore": plan.min_health_score,
+        "promotion": plan.promotion.value,
+        "phases": phases,
+        "gates": gates,
+    }
+    if plan.checks:
+        spec["checks"] = [{"name": c.name, "when": c.when.value} for c in plan.checks]
+    return {
+        "apiVersion": "canary-tui/v1alpha1",
+        "kind": "CanaryPlan",
+        "metadata": {"name": plan.name, "namespace": plan.namespace},
+        "spec": spec,
+    }

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from .checks import CheckResult
 from .durations import format_duration, format_time
 from .gates import GateResult, Status
 
@@ -47,6 +48,7 @@ class Evaluated:
     health_score: float
     results: tuple[GateResult, ...]
     phase_index: int = 0
+    checks: tuple[CheckResult, ...] = ()
 
     def result(self, name: str) -> GateResult | None:
         for r in self.results:
@@ -56,7 +58,8 @@ class Evaluated:
 
     @property
     def any_fail(self) -> bool:
-        return any(r.status is Status.FAIL for r in self.results)
+        """A gate or a check in ``fail``: an operator promote after this is refused."""
+        return any(r.status is Status.FAIL for r in self.results) or any(c.status is Status.FAIL for c in self.checks)
 
     def to_json(self) -> dict[str, Any]:
         gates: dict[str, Any] = {}
@@ -65,13 +68,16 @@ class Evaluated:
             if r.status is not Status.PASS:
                 g["reason"] = r.reason
             gates[r.name] = g
-        return {
+        out = {
             "type": "evaluation",
             "at": format_time(self.at),
             "phase": self.phase,
             "healthScore": self.health_score,
             "gates": gates,
         }
+        if self.checks:
+            out["checks"] = {c.name: _check_json(c) for c in self.checks}
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +190,15 @@ def _evaluation_line(e: Evaluated, extra: dict[str, Any] | None) -> str:
         f'{{"type":"evaluation","at":"{format_time(e.at)}","phase":"{e.phase}",'
         f'"healthScore":{_json_number(e.health_score)},"gates":{{{",".join(gates)}}}'
     )
+    if e.checks:
+        line += ',"checks":' + _encoder.encode({c.name: _check_json(c) for c in e.checks})
     if extra:
         line += "," + _encoder.encode(extra)[1:-1]
     return line + "}"
+
+
+def _check_json(c: CheckResult) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": c.status.value}
+    if c.reason:
+        out["reason"] = c.reason
+    return out

@@ -63,12 +63,14 @@ class Fixture:
     expect: Expect | None = None
     source: str | None = None
     plan_ref: str | None = field(default=None)
+    checks: Mapping[str, list[bool | None]] = field(default_factory=dict)
 
     @property
     def samples(self) -> int:
-        """Length of the longest series."""
+        """Length of the longest series (check results included)."""
         lengths = [len(s.canary) for s in self.series.values()]
         lengths += [len(s.stable) for s in self.series.values() if s.stable is not None]
+        lengths += [len(c) for c in self.checks.values()]
         return max(lengths, default=0)
 
     @property
@@ -96,7 +98,20 @@ def parse_fixture(doc: Document) -> Fixture:
 
 
 def _build(r: Reader, doc: Document) -> Fixture | None:
-    keys = ["apiVersion", "kind", "metadata", "plan", "planRef", "start", "step", "series", "pods", "actions", "expect"]
+    keys = [
+        "apiVersion",
+        "kind",
+        "metadata",
+        "plan",
+        "planRef",
+        "start",
+        "step",
+        "series",
+        "checks",
+        "pods",
+        "actions",
+        "expect",
+    ]
     top = r.mapping(doc.data, (), keys, ["apiVersion", "kind", "metadata", "start", "step", "series"])
     if top is None:
         return None
@@ -126,6 +141,7 @@ def _build(r: Reader, doc: Document) -> Fixture | None:
         r.problem(("step",), "must be greater than 0s")
         step = None
     series = _series(r, top.get("series"), plan)
+    checks = _checks(r, top.get("checks", {}), plan)
     pods = _pods(r, top.get("pods", []))
     actions = _actions(r, top.get("actions", []))
     expect = _expect(r, top.get("expect"), plan)
@@ -143,6 +159,7 @@ def _build(r: Reader, doc: Document) -> Fixture | None:
         expect=expect,
         source=doc.file,
         plan_ref=top.get("planRef"),
+        checks=MappingProxyType(checks),
     )
 
 
@@ -219,6 +236,33 @@ def _series(r: Reader, value: Any, plan: Plan | None) -> dict[str, Series] | Non
                 m.get(gate.name) or {}
             ):
                 r.problem(("series", gate.name), "a relative gate (maxRatioToStable) needs a stable series")
+    return out
+
+
+_CHECK_SAMPLES: dict[Any, bool | None] = {"pass": True, "fail": False, True: True, False: False, None: None}
+
+
+def _checks(r: Reader, value: Any, plan: Plan | None) -> dict[str, list[bool | None]]:
+    """``checks: {smoke: [pass, pass, fail, null]}``: recorded results of the plan's phase checks."""
+    m = r.get({"checks": value}, (), "checks", "mapping", {})
+    names = {c.name for c in plan.checks} if plan else None
+    out: dict[str, list[bool | None]] = {}
+    for name, samples in m.items():
+        p: Path = ("checks", name)
+        if names is not None and name not in names:
+            r.problem(p, f"no check named {name!r} in the plan's spec.checks")
+            continue
+        if not isinstance(samples, list):
+            r.problem(p, "want a list of pass, fail or null")
+            continue
+        row: list[bool | None] = []
+        for i, x in enumerate(samples):
+            if (isinstance(x, (str, bool)) or x is None) and x in _CHECK_SAMPLES:
+                row.append(_CHECK_SAMPLES[x])
+                continue
+            r.problem((*p, i), f"want pass, fail or null, got {x!r}")
+            break
+        out[name] = row
     return out
 
 

@@ -14,6 +14,7 @@ class Status(StrEnum):
     WARN = "warn"
     FAIL = "fail"
     NODATA = "nodata"
+    SKIP = "skip"  # checks only: not due at this evaluation
 
 
 CREDIT = {Status.PASS: 1.0, Status.WARN: 0.5, Status.FAIL: 0.0, Status.NODATA: 0.0}

@@ -8,6 +8,8 @@ from datetime import timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
+from .extensions import Check, Notify
+
 
 class Router(StrEnum):
     ISTIO = "istio"
@@ -151,6 +153,8 @@ class Plan:
     gates: tuple[Gate, ...]
     source: str | None = None
     thresholds_by_phase: tuple[Mapping[str, Thresholds], ...] = ()
+    checks: tuple[Check, ...] = ()
+    notify: tuple[Notify, ...] = ()
     _rows: tuple[tuple[GateRow, ...], ...] = field(default=(), init=False, repr=False, compare=False)
 
     def gate(self, name: str) -> Gate:

@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import InputError, Problem
+from .extfile import read_checks, read_notify
 from .model import (
     THRESHOLD_KEYS,
     BasicAuth,
@@ -115,6 +116,9 @@ class _PlanBuilder:
         promotion = r.choice(spec, sp, "promotion", [p.value for p in Promotion], "auto")
         gates = self.gates(spec.get("gates"))
         phases = self.phases(spec.get("phases"), gates)
+        phase_names = {p.name for p in phases} if phases is not None else None
+        checks = read_checks(r, spec.get("checks", []), phase_names, {g.name for g in gates or []})
+        notify = read_notify(r, spec.get("notify", []))
         if r.problems or None in (name, service, stable, canary, interval, gates, phases):
             return None
         assert name and service and stable and canary and interval and gates and phases
@@ -138,6 +142,8 @@ class _PlanBuilder:
             gates=tuple(gates),
             source=self.r.doc.file,
             thresholds_by_phase=by_phase,
+            checks=checks,
+            notify=notify,
         )
 
     # ------------------------------------------------------------------ sections
@@ -475,4 +481,6 @@ SPEC_KEYS = [
     "promotion",
     "phases",
     "gates",
+    "checks",
+    "notify",
 ]

@@ -7,11 +7,13 @@ operator actions) and returns the new state with the events that explain it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
+from .checks import CheckOutcome, judge_checks
+from .checks import breach as check_breach
 from .durations import format_duration
 from .events import ActionTaken, Decided, Evaluated, Event, Finished, PhaseEntered
 from .gates import GateResult, Reading, Status, fmt, judge
@@ -33,6 +35,11 @@ class ActionKind(StrEnum):
 
 _PASS, _FAIL, _NODATA = Status.PASS, Status.FAIL, Status.NODATA
 _EMPTY = Reading()
+
+
+def _no_counts() -> Mapping[str, int]:
+    return MappingProxyType({})
+
 
 EXIT_CODES = {Outcome.PROMOTED: 0, Outcome.ROLLED_BACK: 1, Outcome.INCOMPLETE: 3}
 
@@ -65,6 +72,9 @@ class State:
     reason: str = ""
     evaluations: int = 0
     last: Evaluation | None = None
+    check_fails: Mapping[str, int] = field(default_factory=_no_counts)
+    check_nodata: Mapping[str, int] = field(default_factory=_no_counts)
+    checks_passed: frozenset[str] = frozenset()  # "enter" checks passed in the current phase
 
     def canary_weight(self, plan: Plan) -> int:
         """Percent of traffic to the canary; stable gets the rest, so the two always sum to 100."""
@@ -107,8 +117,10 @@ def advance(
     now: datetime,
     actions: Iterable[Action] = (),
     readings: Mapping[str, Reading] | None = None,
+    checks: Mapping[str, CheckOutcome] | None = None,
 ) -> Step:
-    """Apply operator actions due by ``now``, then, given readings, one evaluation (steps 1-4)."""
+    """Apply operator actions due by ``now``, then, given readings, one evaluation (steps 1-4).
+    ``checks``: the outcomes of the phase checks due now (``core.checks.checks_due``)."""
     events: list[Event] = []
     for action in actions:
         state = _apply_action(state, plan, action, now, events)
@@ -138,7 +150,8 @@ def advance(
         total += weight
     score = round(100.0 * weighted / total, 2) if total else 0.0
     phase = plan.phases[state.phase_index]
-    evaluation = Evaluated(now, phase.name, score, tuple(results), state.phase_index)
+    judged = judge_checks(state, plan, now, checks) if plan.checks else None
+    evaluation = Evaluated(now, phase.name, score, tuple(results), state.phase_index, judged.results if judged else ())
     state = State(
         started_at=state.started_at,
         phase_index=state.phase_index,
@@ -149,7 +162,15 @@ def advance(
         held_by=state.held_by,
         evaluations=state.evaluations + 1,
         last=evaluation,
+        check_fails=MappingProxyType(judged.fails) if judged else state.check_fails,
+        check_nodata=MappingProxyType(judged.nodata) if judged else state.check_nodata,
+        checks_passed=judged.passed if judged else state.checks_passed,
     )
+    if judged is not None and not (judged.clean and judged.ready):
+        blocked_by_checks = True
+        clean = clean and judged.clean
+    else:
+        blocked_by_checks = False
     events.append(evaluation)
 
     # 3. rollback
@@ -160,6 +181,8 @@ def advance(
             _breach_reason(r, plan) for r in results if r.fails >= plan.failure_limit or r.nodata >= plan.no_data_limit
         ]
     )
+    if judged is not None:
+        breaches += [b for c in judged.results if (b := check_breach(c, plan.failure_limit, plan.no_data_limit))]
     if breaches:
         return Step(
             _finish(state, plan, Outcome.ROLLED_BACK, now, "; ".join(breaches), events, "rollback"), tuple(events)
@@ -172,6 +195,7 @@ def advance(
         and plan.promotion is Promotion.AUTO
         and soaked >= phase.duration
         and clean
+        and not blocked_by_checks
         and score >= plan.min_health_score
     ):
         reason = (
@@ -204,6 +228,11 @@ def waiting_for(state: State, plan: Plan, now: datetime) -> str:
         if gaps:
             r = gaps[0]
             return f"waiting for data: {r.name} {r.reason} ({r.nodata}/{plan.no_data_limit})"
+        for c in last.checks:
+            if c.status is Status.FAIL:
+                return f"check {c.name} failing: {c.reason} ({c.fails}/{plan.failure_limit} fails)"
+            if c.status is Status.NODATA:
+                return f"check {c.name} gave no result: {c.reason} ({c.nodata}/{plan.no_data_limit})"
     if state.held:
         return f"held by {state.held_by}" if state.held_by else "held"
     phase = plan.phases[state.phase_index]
@@ -248,6 +277,7 @@ def _apply_action(state: State, plan: Plan, action: Action, now: datetime, event
     # promote
     if state.last is not None and state.last.any_fail:
         failing = [r.reason for r in state.last.results if r.status is Status.FAIL]
+        failing += [f"check {c.name}: {c.reason}" for c in state.last.checks if c.status is Status.FAIL]
         taken(False, "the previous evaluation had a failing gate: " + "; ".join(failing))
         return state
     taken(True)
@@ -262,7 +292,7 @@ def _promote(state: State, plan: Plan, now: datetime, reason: str, events: list[
     index = state.phase_index + 1
     nxt = plan.phases[index]
     events.append(PhaseEntered(now, nxt.name, index, nxt.weight))
-    return replace(state, phase_index=index, phase_start=now)
+    return replace(state, phase_index=index, phase_start=now, checks_passed=frozenset())
 
 
 def _finish(
