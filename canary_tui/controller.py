@@ -20,7 +20,8 @@ from .core.gates import Reading
 from .core.model import GateSource, Plan
 from .core.pods import Pod, pod_reading
 from .core.rule import Action, ActionKind, State
-from .ports import Clock, Cluster, MetricsSource, Sink, WriteError
+from .core.checks import CheckOutcome, checks_due
+from .ports import CheckRunner, Clock, Cluster, MetricsSource, Sink, WriteError
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class Controller:
         state: State | None = None,
         store: StateStore | None = None,
         inbox: Callable[[datetime], Iterable[Action]] | None = None,
+        checks: CheckRunner | None = None,
         retry_base: float = 1.0,
     ) -> None:
         self.plan = plan
@@ -81,6 +83,8 @@ class Controller:
         self.end_reason = end_reason
         self.store = store
         self.inbox = inbox
+        self.checks = checks
+        self._outcomes: Mapping[str, CheckOutcome] = {}
         self.state: State | None = state
         self.pods: Sequence[Pod] | None = None
         self.applied_weight: int | None = None
@@ -136,7 +140,8 @@ class Controller:
             now = t_k
             due = self._take(now)
             readings = self._observe(now)
-            self._commit(rule.advance(self.state, plan, now, due, readings), now)
+            self._outcomes = self._run_checks(now)
+            self._commit(rule.advance(self.state, plan, now, due, readings, self._outcomes), now)
         while self.pending_write is not None and self._stop_reason is None:
             self._wait_for_retry()
         return self.state
@@ -191,6 +196,14 @@ class Controller:
                 if gate.source is GateSource.PODS and gate.signal is not None:
                     readings[gate.name] = pod_reading(self.pods, self.plan.canary.version, gate.signal)
         return readings
+
+    def _run_checks(self, at: datetime) -> Mapping[str, CheckOutcome]:
+        """Run the phase checks due at this evaluation (none without a runner: they have no result)."""
+        assert self.state is not None
+        due = checks_due(self.state, self.plan, at)
+        if not due or self.checks is None:
+            return {}
+        return self.checks.run(due, self.plan, at)
 
     # ------------------------------------------------------------------ applying
 
@@ -252,6 +265,8 @@ class Controller:
         )
 
     def _publish(self, now: datetime, events: tuple[Event, ...]) -> None:
+        if self.store is None and not self.listeners:
+            return
         snap = self._snapshot(now, events)
         if self.store is not None:
             self.store.save(snap)

@@ -59,6 +59,7 @@ def build(
         clock=clock,
         metrics=world.metrics,
         cluster=world.cluster,
+        checks=world.checks,
         sinks=[world, *sinks],
         mode="demo",
         t0=start,

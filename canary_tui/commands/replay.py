@@ -30,7 +30,7 @@ def build(fixture: Fixture, clock_speed: float | None, sinks: list, mode: str = 
     """A controller over the fixture: its samples, its pods, its actions, a virtual clock at its start."""
     from ..clock import VirtualClock
     from ..controller import Controller, scripted_actions
-    from ..replay import FixtureCluster, FixtureMetrics
+    from ..replay import FixtureChecks, FixtureCluster, FixtureMetrics
 
     clock = VirtualClock(fixture.start, clock_speed)
     return Controller(
@@ -38,6 +38,7 @@ def build(fixture: Fixture, clock_speed: float | None, sinks: list, mode: str = 
         clock=clock,
         metrics=FixtureMetrics(fixture),
         cluster=FixtureCluster(fixture),
+        checks=FixtureChecks(fixture),
         sinks=sinks,
         mode=mode,
         t0=fixture.start,

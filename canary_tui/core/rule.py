@@ -199,7 +199,7 @@ def advance(
         and score >= plan.min_health_score
     ):
         reason = (
-            f"{phase.name} soaked {format_duration(soaked)}; gates pass; "
+            f"{phase.name} soaked {format_duration(soaked)}; {'gates and checks' if plan.checks else 'gates'} pass; "
             f"health {fmt(score)} >= {fmt(plan.min_health_score)}"
         )
         state = _promote(state, plan, now, reason, events)

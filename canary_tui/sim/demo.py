@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..core.events import Event, PhaseEntered
 from ..core.model import Plan
 from ..ports import Clock
+from .checks import SimChecks
 from .cluster import SimCluster
 from .scenarios import Scenario
 from .signals import SimMetrics
@@ -18,9 +19,11 @@ class DemoWorld:
         self.scenario = scenario
         self.metrics = SimMetrics(plan, scenario, seed)
         self.cluster = SimCluster(plan, clock, seed)
+        self.checks = SimChecks(scenario)
 
     def emit(self, event: Event) -> None:
         if isinstance(event, PhaseEntered):
             self.metrics.on_phase(event.index, event.at)
+            self.checks.on_phase(event.weight, event.at)
             if self.scenario.kind == "crashloop" and self.metrics.fault_from is not None:
                 self.cluster.crash_from = self.metrics.fault_from

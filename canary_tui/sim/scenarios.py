@@ -46,6 +46,12 @@ SCENARIOS: dict[str, Scenario] = {
             expect="Promoted",
         ),
         Scenario(
+            "smoke-failure",
+            "v2's smoke test fails once it takes 25%: promotion is blocked, and two failures in a row roll back",
+            kind="smoke",
+            expect="RolledBack",
+        ),
+        Scenario(
             "crashloop",
             "v2's pods start crash-looping after the shift to 25%: restarts roll it back",
             kind="crashloop",
