@@ -347,3 +347,23 @@ def test_waiting_for_says_what_blocks() -> None:
     assert "waiting for data: error_rate" in rule.waiting_for(run.state, plan, T0)
     run.eval(actions=(HOLD,))
     assert rule.waiting_for(run.state, plan, T0) == "held by alice@laptop"
+
+
+def test_source_warnings_are_kept_with_the_result_and_in_the_json() -> None:
+    import json
+
+    from canary_tui.core.events import to_line
+    from canary_tui.core.gates import Reading
+
+    plan = make_plan()
+    run = Run(plan)
+    readings = {
+        "error_rate": Reading(0.001, 0.001, warnings=("metric might not be a counter",)),
+        "latency_p99": Reading(0.2, 0.2),
+    }
+    step = rule.advance(run.state, plan, run.now, [], readings)
+    result = step.state.last.result("error_rate")  # type: ignore[union-attr]
+    assert result is not None and result.warnings == ("metric might not be a counter",)
+    line = json.loads(to_line(step.events[0]))
+    assert line["gates"]["error_rate"]["warnings"] == ["metric might not be a counter"]
+    assert "warnings" not in line["gates"]["latency_p99"]

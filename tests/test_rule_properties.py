@@ -79,7 +79,8 @@ def runs(draw: st.DrawFn) -> tuple[Any, list[Any]]:
             if isinstance(v, str):
                 obs[g.name] = Reading(error=v)
             else:
-                obs[g.name] = Reading(canary=v, stable=None if isinstance(s, str) else s)
+                warned = ('PromQL info: metric might not be a counter "x"',) if draw(st.integers(0, 9)) == 0 else ()
+                obs[g.name] = Reading(canary=v, stable=None if isinstance(s, str) else s, warnings=warned)
         actions = draw(st.lists(st.sampled_from(list(ActionKind)), max_size=2)) if draw(st.integers(0, 5)) == 0 else []
         checks = {c.name: draw(st.sampled_from([True, True, False, None])) for c in plan.checks}
         steps.append((obs, actions, checks))

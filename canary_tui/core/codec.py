@@ -53,6 +53,7 @@ def evaluation_to_dict(e: Evaluation) -> dict[str, Any]:
                 "reason": r.reason,
                 "fails": r.fails,
                 "nodata": r.nodata,
+                **({"warnings": list(r.warnings)} if r.warnings else {}),
             }
             for r in e.results
         ],
@@ -116,6 +117,7 @@ def evaluation_from_dict(data: dict[str, Any], plan: Plan) -> Evaluation:
                 reason=g.get("reason", ""),
                 fails=int(g.get("fails", 0)),
                 nodata=int(g.get("nodata", 0)),
+                warnings=tuple(str(w) for w in g.get("warnings", ())),
             )
             for g in data["gates"]
         ),

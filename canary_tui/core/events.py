@@ -67,6 +67,8 @@ class Evaluated:
             g: dict[str, Any] = {"status": r.status.value, "canary": number(r.canary), "stable": number(r.stable)}
             if r.status is not Status.PASS:
                 g["reason"] = r.reason
+            if r.warnings:
+                g["warnings"] = list(r.warnings)
             gates[r.name] = g
         out = {
             "type": "evaluation",
@@ -185,6 +187,8 @@ def _evaluation_line(e: Evaluated, extra: dict[str, Any] | None) -> str:
         text = f'"{name}":{{"status":"{status}","canary":{_json_number(canary)},"stable":{_json_number(stable)}'
         if status is not _PASS:
             text += ',"reason":' + _encoder.encode(r.reason)
+        if r[7]:
+            text += ',"warnings":' + _encoder.encode(list(r[7]))
         gates.append(text + "}")
     line = (
         f'{{"type":"evaluation","at":"{format_time(e.at)}","phase":"{e.phase}",'

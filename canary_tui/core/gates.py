@@ -47,6 +47,7 @@ class GateResult(NamedTuple):
     reason: str
     fails: int = 0
     nodata: int = 0
+    warnings: tuple[str, ...] = ()  # what the source warned about (Prometheus answer warnings)
 
 
 def judge(name: str, t: Thresholds, r: Reading, unit: str = "") -> tuple[Status, str]:

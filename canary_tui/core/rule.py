@@ -146,7 +146,7 @@ def advance(
             weighted += weight * (1.0 if status is _PASS else 0.5)
         fails[name] = f
         nodata[name] = n
-        results.append(GateResult(name, status, r[0], r[1], reason, f, n))
+        results.append(GateResult(name, status, r[0], r[1], reason, f, n, r[4]))
         total += weight
     score = round(100.0 * weighted / total, 2) if total else 0.0
     phase = plan.phases[state.phase_index]
