@@ -42,3 +42,21 @@ def test_the_plan_document_reads_back_as_the_same_plan() -> None:
         plan.traffic,
         plan.stable,
     )
+
+
+def test_checks_and_notify_survive_the_plan_document() -> None:
+    plan = make_plan(
+        checks=[
+            {
+                "name": "smoke",
+                "when": "enter",
+                "phases": ["canary"],
+                "timeout": "5s",
+                "http": {"url": "http://x/{{version}}", "bodyContains": "ok", "headers": {"A": "${TOKEN}"}},
+            },
+            {"name": "feature", "command": {"argv": ["./t.sh", "-q"]}},
+        ],
+        notify=[{"name": "slack", "format": "slack", "urlEnv": "HOOK", "events": ["rollback", "result"]}],
+    )
+    again = parse_plan(Document("again.yaml", json.loads(json.dumps(plan_to_dict(plan)))))
+    assert again.checks == plan.checks and again.notify == plan.notify

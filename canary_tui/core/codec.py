@@ -200,10 +200,34 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "gates": gates,
     }
     if plan.checks:
-        spec["checks"] = [{"name": c.name, "when": c.when.value} for c in plan.checks]
+        spec["checks"] = [_check_to_dict(c) for c in plan.checks]
+    if plan.notify:
+        spec["notify"] = [
+            {"name": n.name, "format": n.format.value, "events": sorted(n.events)}
+            | ({"url": n.url} if n.url else {"urlEnv": n.url_env})
+            for n in plan.notify
+        ]
     return {
         "apiVersion": "canary-tui/v1alpha1",
         "kind": "CanaryPlan",
         "metadata": {"name": plan.name, "namespace": plan.namespace},
         "spec": spec,
     }
+
+
+def _check_to_dict(c: Any) -> dict[str, Any]:
+    from .durations import format_duration
+
+    out: dict[str, Any] = {"name": c.name, "when": c.when.value, "timeout": format_duration(c.timeout)}
+    if c.phases is not None:
+        out["phases"] = list(c.phases)
+    if c.http is not None:
+        http: dict[str, Any] = {"url": c.http.url, "method": c.http.method, "expectStatus": c.http.expect_status}
+        if c.http.body_contains:
+            http["bodyContains"] = c.http.body_contains
+        if c.http.headers:
+            http["headers"] = dict(c.http.headers)
+        out["http"] = http
+    if c.command is not None:
+        out["command"] = {"argv": list(c.command.argv)}
+    return out

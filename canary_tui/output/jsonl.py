@@ -38,11 +38,21 @@ class AuditLog:
     """Appends every event of a run to a file, each line written and flushed as it happens.
 
     Each line is a contract event plus ``run`` (this run's id); the first line of a run is a
-    ``start`` record naming the mode, plan, actor and version. Decisions, actions, phases and the
+    ``start`` record naming the mode, plan, actor and version, with the plan itself
+    (``planDocument``) so a report made later shows the plan that ran. Decisions, actions, phases and the
     result are also fsynced, so they survive a machine crash, not only a killed process.
     """
 
-    def __init__(self, path: Path, *, mode: str, plan_name: str, actor: str, source: str | None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        mode: str,
+        plan_name: str,
+        actor: str,
+        source: str | None,
+        plan_document: dict[str, Any] | None = None,
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.run = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
@@ -58,6 +68,7 @@ class AuditLog:
                 "actor": actor,
                 "version": __version__,
                 "pid": os.getpid(),
+                "planDocument": plan_document,
             },
             sync=True,
         )
