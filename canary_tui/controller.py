@@ -9,18 +9,18 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from .core import rule
+from .core.checks import CheckOutcome, checks_due
 from .core.durations import format_duration
-from .core.events import Event, Notice
+from .core.events import Event, Finished, Notice
 from .core.gates import Reading
 from .core.model import GateSource, Plan
 from .core.pods import Pod, pod_reading
 from .core.rule import Action, ActionKind, State
-from .core.checks import CheckOutcome, checks_due
 from .ports import CheckRunner, Clock, Cluster, MetricsSource, Sink, WriteError
 
 
@@ -98,6 +98,9 @@ class Controller:
         self._retry_base = retry_base
         self._retry_at: datetime | None = None
         self._retries = 0
+        self._unsaved = False  # the store refused the latest state: no weight write until it lands
+        self._save_error: WriteError | None = None
+        self._result: Finished | None = None
         self._rng = random.Random(0)
         self._uses_pods = any(g.source is GateSource.PODS for g in plan.gates)
 
@@ -127,7 +130,9 @@ class Controller:
             t0 = self.t0 if self.t0 is not None else self.clock.now()
             self._commit(rule.start(plan, t0), t0)
         else:
-            self._reconcile(self.clock.now())
+            now = self.clock.now()
+            notices = self._reconcile(now, publish=False)
+            self._publish(now, notices)  # a resumed run shows (and stores) where it is before waiting
         assert self.state is not None
         while not self.state.done:
             t_k = rule.next_evaluation(plan, self.state)
@@ -141,9 +146,13 @@ class Controller:
             due = self._take(now)
             readings = self._observe(now)
             self._outcomes = self._run_checks(now)
-            self._commit(rule.advance(self.state, plan, now, due, readings, self._outcomes), now)
+            self._commit(self._advance(now, due, readings), now)
         while self.pending_write is not None and self._stop_reason is None:
             self._wait_for_retry()
+        if self._result is not None:  # the result line comes last, once the outcome's writes landed
+            for sink in self.sinks:
+                sink.emit(self._result)
+            self._result = None
         return self.state
 
     def _wait_for(self, t_k: datetime) -> bool:
@@ -207,48 +216,100 @@ class Controller:
 
     # ------------------------------------------------------------------ applying
 
+    def _advance(self, now: datetime, actions: list[Action], readings: dict[str, Reading]) -> rule.Step:
+        """One evaluation. While the cluster has not taken the current weight yet (a write pending),
+        the evaluation may roll back but never promotes: soak time at a weight not applied is no soak."""
+        assert self.state is not None
+        if not self._write_pending():
+            return rule.advance(self.state, self.plan, now, actions, readings, self._outcomes)
+        first = rule.advance(self.state, self.plan, now, actions, None)
+        if first.state.done:
+            return first
+        kept = first.state
+        second = rule.advance(replace(kept, held=True), self.plan, now, (), readings, self._outcomes)
+        state = second.state if second.state.done else replace(second.state, held=kept.held, held_by=kept.held_by)
+        return rule.Step(state, first.events + second.events)
+
+    def _write_pending(self) -> bool:
+        assert self.state is not None
+        return self._unsaved or self.applied_weight != self.state.canary_weight(self.plan)
+
     def _commit(self, step: rule.Step, now: datetime) -> None:
-        """Persist the new state, then converge the cluster to it, then tell everyone."""
+        """Persist the new state, then tell everyone, then converge the cluster to it.
+
+        Saved first, so that whatever the sinks (audit log, Kubernetes Events) were told is durable,
+        and a crash between the save and the weight write is repaired on resume."""
         self.state = step.state
+        if self.store is not None and step.events:
+            self._save(now, step.events)
         for event in step.events:
+            if isinstance(event, Finished):
+                self._result = event  # told to the sinks at the end of ``run``, after any retried write
+                continue
             for sink in self.sinks:
                 sink.emit(event)
-        if self.store is not None and step.events:
-            self.store.save(self._snapshot(now, step.events))
         notices = self._reconcile(now, publish=False)
         self._publish(now, (*step.events, *notices))
 
+    def _save(self, now: datetime, events: tuple[Event, ...]) -> bool:
+        """Save a snapshot; a WriteError leaves the state marked unsaved (retried before any weight write)."""
+        assert self.store is not None
+        try:
+            self.store.save(self._snapshot(now, events))
+        except WriteError as e:
+            self._unsaved = True
+            self._save_error = e
+            return False
+        self._unsaved = False
+        return True
+
     def _reconcile(self, now: datetime, publish: bool = True) -> tuple[Notice, ...]:
-        """Make the cluster's weight the state's weight; on failure schedule a retry with backoff."""
+        """Make the cluster's weight the state's weight; on failure schedule a retry with backoff.
+        The state is saved before the weight moves: an unsaved state is saved first, or nothing is written."""
         assert self.state is not None
+        if self._retry_at is not None and now < self._retry_at:
+            return ()  # a failed write is retried when its time comes (Retry-After, backoff), not sooner
         want = self.state.canary_weight(self.plan)
+        if self._unsaved and not self._save(now, ()):
+            assert self._save_error is not None
+            return self._failed(now, self._save_error, "state not saved", publish)
         if self.applied_weight == want:
+            if self.pending_write is not None:
+                self._written(now, publish)
             return ()
         try:
             self.cluster.set_weight(want)
         except WriteError as e:
-            self._retries += 1
-            delay = e.retry_after if e.retry_after is not None else self._backoff()
-            self._retry_at = now + timedelta(seconds=delay)
             what = "rollback" if self.state.outcome is rule.Outcome.ROLLED_BACK else f"weight {want}%"
-            self.pending_write = f"{what} not written: {e}; retry {self._retries} in {format_duration(timedelta(seconds=round(delay, 1)))}"
-            notice = Notice(now, self.pending_write)
-            for sink in self.sinks:
-                sink.emit(notice)
-            if publish:
-                self._publish(now, (notice,))
-            return (notice,)
+            return self._failed(now, e, f"{what} not written", publish)
         self.applied_weight = want
+        self._written(now, publish)
+        return ()
+
+    def _failed(self, now: datetime, e: WriteError, what: str, publish: bool) -> tuple[Notice, ...]:
+        """A write did not land: say so loudly and schedule a retry (Retry-After, or jittered backoff)."""
+        self._retries += 1
+        delay = e.retry_after if e.retry_after is not None else self._backoff()
+        self._retry_at = max(now, self.clock.now()) + timedelta(seconds=delay)  # from the answer, not the ask
+        wait = format_duration(timedelta(seconds=round(delay, 1)))
+        self.pending_write = f"{what}: {e}; retry {self._retries} in {wait}"
+        notice = Notice(now, self.pending_write)
+        for sink in self.sinks:
+            sink.emit(notice)
+        if publish:
+            self._publish(now, (notice,))
+        return (notice,)
+
+    def _written(self, now: datetime, publish: bool) -> None:
         self._retry_at = None
         self._retries = 0
         if self.pending_write is not None:
             self.pending_write = None
             if publish:
                 self._publish(now, ())
-        return ()
 
     def _backoff(self) -> float:
-        base = min(60.0, self._retry_base * 2 ** min(self._retries - 1, 6))
+        base: float = min(60.0, self._retry_base * 2 ** min(self._retries - 1, 6))
         return base * (0.5 + self._rng.random() / 2)
 
     def _snapshot(self, now: datetime, events: tuple[Event, ...]) -> Snapshot:
@@ -269,7 +330,13 @@ class Controller:
             return
         snap = self._snapshot(now, events)
         if self.store is not None:
-            self.store.save(snap)
+            try:
+                self.store.save(snap)
+            except WriteError as e:
+                self._unsaved = True
+                self._save_error = e
+                if self._retry_at is None:
+                    self._failed(now, e, "state not saved", publish=False)
         for listener in self.listeners:
             listener(snap)
 

@@ -1,0 +1,282 @@
+"""The Kubernetes API client: the only module that imports ``kubernetes`` (lazily, inside functions).
+
+It loads the kubeconfig (or the in-cluster service account), then sends plain JSON requests through
+the ``kubernetes`` client's ApiClient (its auth, TLS, exec plugins and token refresh), so custom
+resources are read and written whole, unknown fields kept. Errors become ``ApiError``; a read-only
+client (for ``watch``) has no method that writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ..sanitize import clean
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 10.0
+TIMEOUT_ENV = "CANARY_TUI_KUBE_TIMEOUT"  # seconds per request (read timeout), for slow API servers
+SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+
+
+class ConfigError(Exception):
+    """No usable kubeconfig or in-cluster configuration (bad context, missing file...)."""
+
+
+class ApiError(Exception):
+    """A request that did not succeed. ``status`` is None for timeouts and refused connections."""
+
+    def __init__(
+        self,
+        status: int | None,
+        reason: str,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.message = message
+        self.method = method
+        self.path = path
+        self.retry_after = retry_after
+        head = f"{status} {reason}" if status is not None else reason
+        super().__init__(f"{head}: {message}" if message else head)
+
+    @property
+    def transient(self) -> bool:
+        """Worth trying again later: timeouts, refused connections, 429 and 5xx."""
+        return self.status is None or self.status == 429 or self.status >= 500
+
+    @property
+    def not_found(self) -> bool:
+        return self.status == 404
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the client is: the kubeconfig user (or service account), its context and namespace."""
+
+    user: str
+    context: str | None
+    namespace: str | None
+    server: str
+
+
+class ReadClient:
+    """GET only. ``watch`` is given one of these, so no bug in a screen can write."""
+
+    def __init__(self, api: Any, identity: Identity, timeout: tuple[float, float]) -> None:
+        self._api = api
+        self.identity = identity
+        self.timeout = timeout
+
+    def get(self, path: str, query: dict[str, str] | None = None) -> dict[str, Any]:
+        return self._request("GET", path, query=query)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, str] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+    ) -> dict[str, Any]:
+        import urllib3
+        from kubernetes.client.exceptions import ApiException
+
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = content_type or "application/json"
+        try:
+            params = self._api.param_serialize(
+                method=method,
+                resource_path=path,
+                query_params=list((query or {}).items()),
+                header_params=headers,
+                body=body,
+                auth_settings=["BearerToken"],
+            )
+            response = self._api.call_api(*params, _request_timeout=self.timeout)
+            data = response.read()
+            status = response.status
+            resp_headers = response.headers
+        except ApiException as e:  # raised by the client for TLS problems (status 0)
+            raise ApiError(None, "connection failed", clean(e.reason or "", 300), method=method, path=path) from None
+        except urllib3.exceptions.TimeoutError:
+            raise ApiError(
+                None, "timeout", f"no answer within {self.timeout[1]:g}s", method=method, path=path
+            ) from None
+        except urllib3.exceptions.HTTPError as e:
+            raise ApiError(None, "unreachable", _transport_text(e), method=method, path=path) from None
+        except OSError as e:
+            raise ApiError(None, "unreachable", clean(e.strerror or e, 300), method=method, path=path) from None
+        if not 200 <= status <= 299:
+            raise _error(status, getattr(response, "reason", "") or "", data, resp_headers, method, path)
+        if not data:
+            return {}
+        try:
+            out = json.loads(data)
+        except ValueError:
+            raise ApiError(
+                status, "bad answer", "the API server's answer is not JSON", method=method, path=path
+            ) from None
+        return out if isinstance(out, dict) else {"items": out}
+
+
+class Client(ReadClient):
+    """Reads and writes. Writes are plain: create (POST), replace (PUT with resourceVersion), patch."""
+
+    def create(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._request("POST", path, body=body)
+
+    def replace(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._request("PUT", path, body=body)
+
+    def patch(self, path: str, body: Any, content_type: str) -> dict[str, Any]:
+        return self._request("PATCH", path, body=body, content_type=content_type)
+
+    def review(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST a review (SelfSubjectAccessReview, SelfSubjectReview): asks, stores nothing."""
+        return self._request("POST", path, body=body)
+
+
+def connect(context: str | None = None, *, read_only: bool = False) -> Client | ReadClient:
+    """A client for ``context`` (default: the current one) from $KUBECONFIG or ~/.kube/config, or
+    the in-cluster service account when there is no kubeconfig. Raises ConfigError."""
+    from kubernetes import client as k8s
+    from kubernetes import config as k8s_config
+
+    cfg = k8s.Configuration()
+    kubeconfig = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or str(Path.home() / ".kube" / "config")
+    in_cluster = bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not Path(kubeconfig).exists()
+    try:
+        if in_cluster and context is None:
+            k8s_config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
+            identity = Identity(_service_account(), None, _sa_namespace(), cfg.host)
+        else:
+            if not Path(kubeconfig).exists():
+                raise ConfigError(f"no kubeconfig at {kubeconfig} (set KUBECONFIG) and not running inside a cluster")
+            contexts, active = k8s_config.list_kube_config_contexts(config_file=kubeconfig)  # type: ignore[no-untyped-call]
+            chosen = active
+            if context is not None:
+                chosen = next((c for c in contexts if c.get("name") == context), None)
+                if chosen is None:
+                    names = ", ".join(sorted(str(c.get("name")) for c in contexts)) or "none"
+                    raise ConfigError(f"no context {context!r} in {kubeconfig} (contexts: {names})")
+            k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
+                config_file=kubeconfig, context=context, client_configuration=cfg, persist_config=False
+            )
+            ctx = (chosen or {}).get("context") or {}
+            identity = Identity(
+                str(ctx.get("user") or "unknown"), (chosen or {}).get("name"), ctx.get("namespace"), cfg.host
+            )
+    except ConfigError:
+        raise
+    except Exception as e:
+        where = "the in-cluster configuration" if in_cluster else kubeconfig
+        raise ConfigError(f"cannot use {where}: {clean(e, 300)}") from None
+    cfg.retries = False  # no hidden retries: our callers decide (409, 429, 5xx) and say so
+    api = k8s.ApiClient(cfg)
+    api.user_agent = "canary-tui"
+    read = _timeout_from_env()
+    cls = ReadClient if read_only else Client
+    return cls(api, identity, (CONNECT_TIMEOUT, read))
+
+
+def whoami(client: Client) -> str | None:
+    """The authenticated user name (SelfSubjectReview, Kubernetes 1.28+), None when not served."""
+    try:
+        out = client.review(
+            "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+            {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"},
+        )
+    except ApiError:
+        return None
+    name = ((out.get("status") or {}).get("userInfo") or {}).get("username")
+    return clean(name, 120) if name else None
+
+
+def path(
+    group: str, version: str, plural: str, namespace: str | None = None, name: str | None = None, sub: str | None = None
+) -> str:
+    """The REST path of a collection or an object (``group`` "" is the core API)."""
+    out = f"/api/{version}" if not group else f"/apis/{group}/{version}"
+    if namespace is not None:
+        out += f"/namespaces/{quote(namespace, safe='')}"
+    out += f"/{plural}"
+    if name is not None:
+        out += f"/{quote(name, safe='')}"
+    if sub is not None:
+        out += f"/{sub}"
+    return out
+
+
+def _error(status: int, reason: str, data: bytes | None, headers: Any, method: str, path: str) -> ApiError:
+    message = ""
+    text = (data or b"").decode("utf-8", "replace")
+    try:
+        body = json.loads(text)
+        if isinstance(body, dict):
+            message = str(body.get("message") or "")
+            reason = reason or str(body.get("reason") or "")
+    except ValueError:
+        message = text
+    retry_after = _retry_after(headers.get("Retry-After") if headers is not None else None)
+    return ApiError(status, clean(reason, 60), clean(message, 400), method=method, path=path, retry_after=retry_after)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _transport_text(e: Exception) -> str:
+    reason = getattr(e, "reason", None)
+    return clean(reason if reason is not None else e, 300)
+
+
+def _timeout_from_env() -> float:
+    text = os.environ.get(TIMEOUT_ENV)
+    if not text:
+        return READ_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{TIMEOUT_ENV}={text!r}: want a number of seconds") from None
+    if value <= 0:
+        raise ConfigError(f"{TIMEOUT_ENV}={text!r}: must be greater than 0")
+    return value
+
+
+def _sa_namespace() -> str | None:
+    try:
+        return (SA_DIR / "namespace").read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def _service_account() -> str:
+    ns = _sa_namespace() or "?"
+    return f"system:serviceaccount:{ns}:(in-cluster)"

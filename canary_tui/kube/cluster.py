@@ -1,0 +1,105 @@
+"""The controller's Cluster on Kubernetes: pods from the two Deployments, weights through a router.
+
+A weight write reads the route object, computes the whole object to write, checks the lease, and
+PUTs it with the resourceVersion it was read at. On 409 it reads again and re-validates the decision
+(the stored state must still want this weight, and the lease must still be ours) before writing
+again, so a concurrent edit is never overwritten and a promotion never lands over a rollback.
+429 carries Retry-After to the controller's retry; 5xx and timeouts are retried by the controller
+with jittered backoff; 400/403/404/422 are reported plainly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from ..core.pods import Pod
+from ..ports import WriteError
+from .client import ApiError, Client
+from .lease import Lease, LeaseLost
+from .pods import PodReader
+from .resources import api_error_text
+from .routers import RouteProblem, TrafficRouter
+
+MAX_CONFLICTS = 5
+
+
+class KubeCluster:
+    def __init__(
+        self,
+        client: Client,
+        router: TrafficRouter,
+        pods: PodReader,
+        lease: Lease,
+        *,
+        stored_weight: Callable[[], int | None] | None = None,
+        on_lost: Callable[[str], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.router = router
+        self.pod_reader = pods
+        self.lease = lease
+        self.stored_weight = stored_weight
+        self.on_lost = on_lost
+        self.writes = 0  # object writes that landed (for the end-of-run summary)
+
+    def pods(self, at: datetime) -> Sequence[Pod] | None:
+        return self.pod_reader.read(at)
+
+    def set_weight(self, canary_weight: int) -> None:
+        user = self.client.identity.user
+        ns = self.router.namespace
+        for _ in range(MAX_CONFLICTS):
+            try:
+                objects = self.router.read(self.client)
+            except ApiError as e:
+                raise WriteError(
+                    api_error_text(e, "get", self.router.kind, self.router.name, ns, user), e.transient, e.retry_after
+                ) from None
+            try:
+                writes = self.router.writes(objects, canary_weight)
+            except RouteProblem as e:
+                raise WriteError(str(e), retryable=False) from None
+            current = None
+            try:
+                for current in writes:
+                    self._check_lease()
+                    self.client.replace(current.kind.path(ns, current.name), current.body)
+                    self.writes += 1
+                return
+            except ApiError as e:
+                if e.status != 409:
+                    assert current is not None
+                    text = api_error_text(e, "update", current.kind, current.name, ns, user)
+                    raise WriteError(text, e.transient, e.retry_after) from None
+            # 409: someone changed the object since we read it. Re-validate before trying again.
+            self._revalidate(canary_weight)
+        raise WriteError(f"{self.router.label} kept changing under us ({MAX_CONFLICTS} conflicts in a row)", True)
+
+    def _check_lease(self) -> None:
+        try:
+            self.lease.check()
+        except LeaseLost as e:
+            raise WriteError(str(e), retryable=False) from None
+        except ApiError as e:
+            raise WriteError(f"cannot verify the lease before writing: {e}", e.transient, e.retry_after) from None
+
+    def _revalidate(self, canary_weight: int) -> None:
+        self._check_lease()
+        if self.stored_weight is None:
+            return
+        try:
+            stored = self.stored_weight()
+        except (ApiError, WriteError) as e:
+            raise WriteError(
+                f"conflict on {self.router.label}, and the stored decision cannot be read: {e}", True
+            ) from None
+        if stored is not None and stored != canary_weight:
+            reason = (
+                f"the stored decision changed under us: it now wants canary {stored}%, not {canary_weight}%; "
+                "not writing"
+            )
+            self.lease.fence(reason)  # no write of ours may land after this, state included
+            if self.on_lost is not None:
+                self.on_lost(reason)
+            raise WriteError(reason, retryable=False)
