@@ -1,0 +1,126 @@
+"""Golden signals from a real Prometheus: the MetricsSource of ``run`` and ``run --dry-run``.
+
+Every query gate is read for the canary and for stable (stable decides relative gates and is
+shown for all), all queries of one evaluation at once, each an instant query at the evaluation's
+time. The whole evaluation is bounded by the timeout, which is kept below the interval.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_all
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ..core.gates import Reading
+from ..core.model import GateSource, Plan
+from .answers import EMPTY, QueryError, one_value
+
+if TYPE_CHECKING:
+    from .client import Answer, Connection
+
+DEFAULT_TIMEOUT = timedelta(seconds=10)
+MAX_SHARE_OF_INTERVAL = 0.8  # an evaluation never takes longer than this share of the interval
+SLACK = 0.05  # seconds the whole evaluation may run past the request timeout before it is cut
+
+
+def effective_timeout(plan: Plan) -> float:
+    """Seconds one query may take: ``spec.metrics.timeout`` (default 10s), at most 80% of the interval."""
+    wanted = (plan.metrics.timeout or DEFAULT_TIMEOUT).total_seconds()
+    cap = plan.interval.total_seconds() * MAX_SHARE_OF_INTERVAL - SLACK
+    return max(0.05, min(wanted, cap))
+
+
+def query_gates(plan: Plan) -> list[str]:
+    return [g.name for g in plan.gates if g.source is GateSource.PROMETHEUS and g.query is not None]
+
+
+class PrometheusMetrics:
+    """Reads every ``source: prometheus`` gate of a plan. ``on_warning`` hears each new warning once."""
+
+    def __init__(self, connection: Connection, *, timeout: float, workers: int = 16) -> None:
+        self.connection = connection
+        self.timeout = timeout
+        self.on_warning: Callable[[str], None] | None = None
+        self._pool = ThreadPoolExecutor(max_workers=max(2, workers), thread_name_prefix="prometheus")
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_plan(cls, plan: Plan) -> PrometheusMetrics:
+        """The source for ``plan``'s ``spec.metrics``; InputError when a secret or CA file is missing."""
+        from .client import connect
+
+        timeout = effective_timeout(plan)
+        workers = max(2, 2 * len(query_gates(plan)))
+        connection = connect(plan.metrics, timeout=timeout, pool=workers, source=plan.source)
+        return cls(connection, timeout=timeout, workers=workers)
+
+    @property
+    def address(self) -> str:
+        """The address as it may be shown (no credentials)."""
+        return self.connection.shown
+
+    def probe(self) -> Answer:
+        """Ask for ``vector(1)``; raises QueryError with the reason when Prometheus does not answer it."""
+        answer = self.connection.instant("vector(1)")
+        if one_value(answer.data) != 1.0:
+            raise QueryError("vector(1) did not answer 1")
+        return answer
+
+    def read(self, plan: Plan, phase_index: int, at: datetime) -> Mapping[str, Reading]:
+        """One Reading per query gate at ``at``; never raises: failures are nodata with their reason."""
+        jobs: dict[tuple[str, str], Future[Answer]] = {}
+        for gate in plan.gates:
+            if gate.source is not GateSource.PROMETHEUS or gate.query is None:
+                continue
+            for side, version in (("canary", plan.canary.version), ("stable", plan.stable.version)):
+                promql = plan.render_query(gate, version)
+                jobs[gate.name, side] = self._pool.submit(self.connection.instant, promql, at)
+        wait_all(jobs.values(), timeout=self.timeout + SLACK)
+        values: dict[tuple[str, str], tuple[float | None, str | None]] = {}
+        warnings: dict[str, list[str]] = {}
+        for key, future in jobs.items():
+            values[key] = self._outcome(future, key[0], warnings)
+        out: dict[str, Reading] = {}
+        for name in dict.fromkeys(k[0] for k in jobs):
+            canary, error = values[name, "canary"]
+            stable, stable_error = values[name, "stable"]
+            out[name] = Reading(canary, stable, error, stable_error, tuple(dict.fromkeys(warnings.get(name, ()))))
+        return out
+
+    def _outcome(
+        self, future: Future[Answer], gate: str, warnings: dict[str, list[str]]
+    ) -> tuple[float | None, str | None]:
+        if not future.done():
+            future.cancel()
+            return None, f"timed out after {self.timeout:g}s"
+        try:
+            answer = future.result()
+        except QueryError as e:
+            return None, e.reason
+        except Exception as e:  # a bug must not stop the run: the gate says nodata
+            return None, f"internal error: {type(e).__name__}"
+        for w in answer.warnings:
+            warnings.setdefault(gate, []).append(w)
+            self._tell(f"{gate}: {w}")
+        try:
+            return one_value(answer.data), None
+        except QueryError as e:
+            return None, e.reason or EMPTY
+
+    def _tell(self, text: str) -> None:
+        with self._lock:
+            if text in self._seen:
+                return
+            if len(self._seen) >= 1000:  # warnings that embed times are all different: keep memory bounded
+                self._seen.clear()
+            self._seen.add(text)
+        if self.on_warning is not None:
+            self.on_warning(text)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.connection.close()
