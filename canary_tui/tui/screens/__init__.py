@@ -1,0 +1,1 @@
+"""The control room's other screens: charts, help, and the confirmation modal."""

@@ -1,0 +1,200 @@
+"""The charts screen (``g``): each gate over the whole run, canary and stable, levels and phase changes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual_plotext import PlotextPlot
+
+from ...core.gates import fmt
+from ...core.model import Gate, GateSource, Plan
+from ...sanitize import clean
+from ..history import Point
+from ..look import Look
+from ..model import RoomModel
+
+RGB = tuple[int, int, int]
+WIDE = 150  # the same breakpoint as the main screen
+
+
+class ChartBox(Vertical):
+    """A bordered box titled with the gate's name, around its chart (plotext draws to the edges)."""
+
+    DEFAULT_CSS = """
+    ChartBox {
+        border: round $primary 40%;
+        border-title-color: $foreground;
+        border-title-style: bold;
+        height: 100%;
+    }
+    """
+
+    def __init__(self, gate: Gate) -> None:
+        super().__init__()
+        self.gate = gate
+
+    def compose(self) -> ComposeResult:
+        yield GateChart(self.gate)
+
+    def on_mount(self) -> None:
+        self.border_title = Text(self.gate.name + (f" ({clean(self.gate.unit, 12)})" if self.gate.unit else ""))
+
+
+class GateChart(PlotextPlot):
+    """One gate's chart; ``draw`` replaces its data."""
+
+    def __init__(self, gate: Gate) -> None:
+        super().__init__(id=f"chart-{gate.name}")
+        self.gate = gate
+
+    def draw(self, model: RoomModel, look: Look, start: datetime) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        gate = self.gate
+        points = list(model.history[gate.name].whole)
+        span = (points[-1].at - start) if points else timedelta(0)
+        unit, per = ("h", 3600.0) if span > timedelta(hours=3) else ("min", 60.0)
+
+        def x(at: datetime) -> float:
+            return (at - start).total_seconds() / per
+
+        plt.xlabel(f"{unit} since start")
+        canary = _rgb(look.accent)
+        stable = _rgb(look.stable)
+        bad, warn, muted = _rgb(look.bad), _rgb(look.warn), _rgb(look.muted)
+        if not points:
+            plt.title("no evaluation yet")
+            self.refresh()
+            return
+        xs = [x(p.at) for p in points]
+        end = xs[-1] if xs[-1] > 0 else 1.0
+        self._levels(plt, model.plan, gate, model, start, x, end, points, bad, warn)
+        _line(plt, xs, [p.canary for p in points], canary, f"canary {model.plan.canary.version}")
+        if gate.source is not GateSource.PODS:
+            _line(plt, xs, [p.stable for p in points], stable, f"stable {model.plan.stable.version}")
+        gaps = [xv for xv, p in zip(xs, points, strict=True) if p.canary is None]
+        if gaps:
+            finite = [p.canary for p in points if p.canary is not None]
+            plt.scatter(gaps, [min(finite) if finite else 0.0] * len(gaps), color=muted, marker="x", label="no data")
+        for index, at in sorted(model.phase_starts.items()):
+            if index > 0:
+                plt.vline(x(at), color=muted)
+        last = points[-1]
+        plt.title(f"now {fmt(last.canary, gate.unit)} ({last.status.value})")
+        if gate.source is GateSource.PODS:
+            top = max((p.canary for p in points if p.canary is not None), default=0.0)
+            plt.ylim(0, max(1.0, top * 1.2))
+        self.refresh()
+
+    def _levels(self, plt, plan: Plan, gate: Gate, model: RoomModel, start, x, end, points: list[Point], bad, warn):  # type: ignore[no-untyped-def]
+        """Each phase's levels as horizontal segments over the time that phase lasted."""
+        starts = sorted(model.phase_starts.items()) or [(0, start)]
+        for n, (index, at) in enumerate(starts):
+            x0 = x(at)
+            x1 = x(starts[n + 1][1]) if n + 1 < len(starts) else end
+            t = plan.thresholds(index)[gate.name]
+            for level, color in ((t.fail_above, bad), (t.fail_below, bad), (t.warn_above, warn), (t.warn_below, warn)):
+                if level is not None:
+                    plt.plot([x0, max(x1, x0 + 1e-9)], [level, level], color=color, marker="braille")
+            if t.max_ratio_to_stable is not None:
+                seg = [p for p in points if at <= p.at and x(p.at) <= x1 and p.stable is not None]
+                if seg:
+                    plt.plot(
+                        [x(p.at) for p in seg],
+                        [p.stable * t.max_ratio_to_stable for p in seg],  # type: ignore[operator]
+                        color=bad,
+                        marker="braille",
+                    )
+
+
+def _line(plt, xs: list[float], ys: list[float | None], color: RGB, label: str) -> None:  # type: ignore[no-untyped-def]
+    """Plot the points that have a value (plotext cannot draw gaps)."""
+    pairs = [(a, b) for a, b in zip(xs, ys, strict=True) if b is not None and b == b and abs(b) != float("inf")]
+    if pairs:
+        plt.plot([a for a, _ in pairs], [b for _, b in pairs], color=color, label=label, marker="braille")
+
+
+def _rgb(style) -> RGB:  # type: ignore[no-untyped-def]
+    c = style.color
+    if c is None:
+        return (128, 128, 128)
+    t = c.get_truecolor()
+    return (t.red, t.green, t.blue)
+
+
+class ChartsScreen(Screen[None]):
+    """Opened by the app with the model and look; the app calls ``redraw`` after new evaluations."""
+
+    DEFAULT_CSS = """
+    ChartsScreen #charts-title {
+        height: 1;
+        background: $panel;
+        padding: 0 1;
+    }
+    ChartsScreen #charts-grid {
+        grid-size: 1;
+        grid-rows: 14;
+        grid-gutter: 0 1;
+        height: auto;
+    }
+    ChartsScreen.-wide #charts-grid {
+        grid-size: 2;
+    }
+
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,g", "close", "Back")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]  # noqa: RUF012 - Textual's own type
+
+    def __init__(self, model: RoomModel, look: Look, start: datetime) -> None:
+        super().__init__()
+        self.model = model
+        self.look = look
+        self.start = start
+
+    def compose(self) -> ComposeResult:
+        plan = self.model.plan
+        title = Text()
+        title.append("Charts", "bold")
+        title.append(f"  {plan.name}: each gate over the whole run; ", self.look.muted)
+        title.append("canary", self.look.accent)
+        title.append(" vs ", self.look.muted)
+        title.append("stable", self.look.stable)
+        title.append(", levels (", self.look.muted)
+        title.append("warn", self.look.warn)
+        title.append(", ", self.look.muted)
+        title.append("fail", self.look.bad)
+        title.append("), phase changes (vertical lines)", self.look.muted)
+        yield Static(title, id="charts-title", markup=False)
+        with VerticalScroll(id="charts-body"), Grid(id="charts-grid"):
+            for gate in plan.gates:
+                yield ChartBox(gate)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    def on_resize(self) -> None:
+        """Charts share the height: two columns on wide terminals, at least 12 rows each (then scroll)."""
+        n = len(self.model.plan.gates)
+        columns = 2 if self.size.width >= WIDE else 1
+        rows = -(-n // columns)
+        height = max(12, (self.size.height - 2) // rows)
+        self.query_one("#charts-grid", Grid).styles.grid_rows = str(height)
+
+    def redraw(self, look: Look | None = None) -> None:
+        if look is not None:
+            self.look = look
+        for chart in self.query(GateChart):
+            chart.draw(self.model, self.look, self.start)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,133 @@
+"""Phase progress: one bar per phase (weight, soak elapsed / duration, time left), and the release overall."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.style import Style
+from textual.geometry import Size
+from textual.reactive import reactive
+
+from ...sanitize import clean
+from ..grid import Cell, Column, LinesWidget, cell, lay_out
+from ..look import Look, bar
+from ..model import PhaseRow, PhaseState, short_duration
+
+MARKS = {
+    PhaseState.DONE: "✓",
+    PhaseState.CURRENT: "▶",
+    PhaseState.PENDING: "·",
+    PhaseState.ROLLED_BACK: "✗",
+    PhaseState.STOPPED: "■",
+}
+
+
+class PhaseProgress(LinesWidget):
+    """Renders ``rows`` (from ``RoomModel.phase_rows``), ``progress`` (0..1) and ``weight``."""
+
+    DEFAULT_CSS = """
+    PhaseProgress {
+        height: auto;
+        border: round $primary 40%;
+        border-title-color: $foreground;
+        border-title-style: bold;
+        padding: 0 1;
+    }
+    """
+
+    rows: reactive[tuple[PhaseRow, ...]] = reactive(())
+    progress: reactive[float] = reactive(0.0)
+    weight: reactive[int | None] = reactive(None)
+    look: reactive[Look | None] = reactive(None)
+
+    def on_mount(self) -> None:
+        self.border_title = "Phases"
+
+    def watch_rows(self, old: tuple[PhaseRow, ...], new: tuple[PhaseRow, ...]) -> None:
+        if len(old) != len(new):  # a layout costs milliseconds: only when the height changes
+            self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """One line per phase, the release and the traffic: known without rendering (fast layout)."""
+        return len(self.rows) + 2 if self.rows else 1
+
+    def build(self, width: int) -> list[Cell]:
+        look = self.look
+        if look is None or not self.rows:
+            return []
+        width = max(20, width)
+        name_w = max(len(r.name) for r in self.rows)
+        fixed = 1 + name_w + 4 + 4  # mark, name, weight, the gaps between the five columns
+        bar_w = max(6, min(48, (width - fixed) * 2 // 5))
+        times_w = max(10, width - fixed - bar_w)
+        rows = [self._row(row, look, bar_w) for row in self.rows]
+        rows.append(
+            [
+                cell(("Σ", look.muted)),
+                cell(("release", look.muted)),
+                cell((f"{round(self.progress * 100)}%", look.text)),
+                bar(self.progress, bar_w, look.accent, look.track),
+                cell(("of the soak time", look.muted)),
+            ]
+        )
+        if self.weight is not None:
+            rows.append(
+                [
+                    cell(("⇄", look.muted)),
+                    cell(("traffic", look.muted)),
+                    cell((f"{self.weight}%", look.accent)),
+                    bar(self.weight / 100, bar_w, look.accent, look.stable),
+                    cell((f"canary; stable {100 - self.weight}%", look.muted)),
+                ]
+            )
+        columns = [Column(width=1), Column(width=name_w), Column(width=4, right=True), Column(width=bar_w)]
+        columns.append(Column(width=times_w))
+        return lay_out(rows, columns, width)
+
+    def _row(self, row: PhaseRow, look: Look, width: int) -> list[Cell]:
+        st = row.state
+        tone = {
+            PhaseState.DONE: look.good,
+            PhaseState.CURRENT: look.accent,
+            PhaseState.PENDING: look.muted,
+            PhaseState.ROLLED_BACK: look.bad,
+            PhaseState.STOPPED: look.warn,
+        }[st]
+        name_style = look.text + Style(bold=True) if st is PhaseState.CURRENT else tone
+        weight_style = look.text if st is not PhaseState.PENDING else look.muted
+        track = bar(_fraction(row), width, tone if st is not PhaseState.PENDING else look.track, look.track)
+        return [
+            cell((MARKS[st], tone)),
+            cell((clean(row.name, 24), name_style)),
+            cell((f"{row.weight}%", weight_style)),
+            track,
+            self._times(row, look),
+        ]
+
+    def _times(self, row: PhaseRow, look: Look) -> Cell:
+        d = short_duration(row.duration) if row.duration else "no soak"
+        st = row.state
+        if st is PhaseState.PENDING:
+            return cell((f"soak {d}" if row.duration else d, look.muted))
+        elapsed = short_duration(row.elapsed or timedelta(0))
+        if st is PhaseState.DONE:
+            return cell((f"done in {elapsed}", look.good))
+        if st is PhaseState.ROLLED_BACK:
+            return cell((f"rolled back here, at {elapsed}", look.bad))
+        if st is PhaseState.STOPPED:
+            return cell((f"stopped at {elapsed} / {d}", look.warn))
+        out = cell((f"{elapsed} / {d}", look.text))
+        left = row.remaining
+        if left is not None and row.duration:
+            out += cell((f" · {short_duration(left)} left" if left > timedelta(0) else " · soaked", look.muted))
+        return out
+
+
+def _fraction(row: PhaseRow) -> float:
+    if row.state is PhaseState.DONE:
+        return 1.0
+    if row.elapsed is None:
+        return 0.0
+    if not row.duration:
+        return 1.0 if row.state is not PhaseState.CURRENT else 0.0
+    return min(1.0, row.elapsed / row.duration)
