@@ -51,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(f".commands.{module_name}", __package__)
         help_text = getattr(module, "HELPS", {}).get(name, module.HELP)
-        # argparse expands %-formats in help texts: "5%" must not break --help
-        p = sub.add_parser(name, help=help_text.replace("%", "%%"), description=module.DESCRIPTION.replace("%", "%%"))
+        # argparse expands %-formats in help texts (not in descriptions): "5%" must not break --help
+        p = sub.add_parser(name, help=help_text.replace("%", "%%"), description=module.DESCRIPTION)
         p.add_argument("--version", action="version", version=f"canary-tui {__version__}")
         module.add_arguments(p)
         p.set_defaults(_module=module)

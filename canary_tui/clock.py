@@ -31,7 +31,7 @@ class VirtualClock:
         self._now = start
         self._speed = speed
         self._paused = False
-        self._skip = False
+        self._skips = 0  # asked-for steps not yet taken: each takes one wait straight to its target
         self._lock = threading.Lock()
         self._changed = threading.Event()
 
@@ -58,9 +58,10 @@ class VirtualClock:
         self._changed.set()
 
     def step(self) -> None:
-        """Jump to the current target (the next evaluation) now, even when paused."""
+        """Jump to the next target (the next evaluation) now, even when paused. Steps asked for while
+        the controller is busy are kept: pressing ``n`` three times steps three evaluations."""
         with self._lock:
-            self._skip = True
+            self._skips += 1
         self._changed.set()
 
     def wait_until(self, t: datetime, wake: threading.Event) -> None:
@@ -69,8 +70,11 @@ class VirtualClock:
             with self._lock:
                 if self._now >= t:
                     return
-                if self._skip or self._speed is None:
-                    self._skip = False
+                if self._speed is None:
+                    self._now = t
+                    return
+                if self._skips:
+                    self._skips -= 1
                     self._now = t
                     return
                 paused, speed = self._paused, self._speed

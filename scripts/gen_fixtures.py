@@ -544,30 +544,56 @@ at 3m) and +Inf at 4m and 5m (> failAbove 2 s): fail twice -> RolledBack in cana
 
 def checks_fixtures() -> None:
     """Phase checks (an extension of the contract, docs/checks.md) replayed from recorded results."""
-    smoke = {"name": "smoke", "when": "promote", "http": {"url": "http://{{service}}-{{version}}.{{namespace}}/healthz"}}
-    feature = {"name": "feature-tests", "when": "enter", "phases": ["majority"],
-               "command": {"argv": ["./feature-tests.sh", "--suite", "checkout"]}}
+    smoke = {
+        "name": "smoke",
+        "when": "promote",
+        "http": {"url": "http://{{service}}-{{version}}.{{namespace}}/healthz"},
+    }
+    feature = {
+        "name": "feature-tests",
+        "when": "enter",
+        "phases": ["majority"],
+        "command": {"argv": ["./feature-tests.sh", "--suite", "checkout"]},
+    }
     plan = small_plan(checks=[smoke, feature])
     ok: list[Any] = ["pass"] * 40
     smoke_row = list(ok)
     smoke_row[10] = "fail"
     feature_row = list(ok)
     feature_row[22] = "fail"
-    write("checks-delay", """
+    write(
+        "checks-delay",
+        """
 Phase checks only delay while they recover: the smoke check (before each promotion) fails at 10m,
 when canary's soak is served, so promotion waits; it passes at 11m -> promoted at 11m. The
 feature-tests check (on entering majority) fails at majority's first evaluation, 22m, and passes at
-23m; majority is promoted at 31m, and the 100% phase finishes at 32m -> Promoted.""", fixture(
-        "checks-delay", "a smoke check and a feature test each fail once", plan, healthy(40, "cd"),
-        {"outcome": "Promoted", "phase": "full", "at": "32m"}, checks={"smoke": smoke_row, "feature-tests": feature_row}))
+23m; majority is promoted at 31m, and the 100% phase finishes at 32m -> Promoted.""",
+        fixture(
+            "checks-delay",
+            "a smoke check and a feature test each fail once",
+            plan,
+            healthy(40, "cd"),
+            {"outcome": "Promoted", "phase": "full", "at": "32m"},
+            checks={"smoke": smoke_row, "feature-tests": feature_row},
+        ),
+    )
 
     smoke_row = ["pass"] * 20 + ["fail"] * 10
-    write("checks-rollback", """
+    write(
+        "checks-rollback",
+        """
 A phase check failing failureLimit times in a row rolls back: the smoke check passes at 10m and
 canary is promoted; expansion's soak is served at 20m, where smoke fails, and again at 21m ->
-RolledBack in expansion at 21m.""", fixture(
-        "checks-rollback", "the smoke check fails twice before expansion's promotion", small_plan(checks=[smoke]),
-        healthy(30, "cr"), {"outcome": "RolledBack", "phase": "expansion", "at": "21m"}, checks={"smoke": smoke_row}))
+RolledBack in expansion at 21m.""",
+        fixture(
+            "checks-rollback",
+            "the smoke check fails twice before expansion's promotion",
+            small_plan(checks=[smoke]),
+            healthy(30, "cr"),
+            {"outcome": "RolledBack", "phase": "expansion", "at": "21m"},
+            checks={"smoke": smoke_row},
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -124,3 +124,11 @@ def test_python_dash_m_and_console_script_agree() -> None:
 def test_no_command_prints_help_and_exits_2(cli) -> None:
     r = cli()
     assert r.rc == 2 and "demo" in r.err
+
+
+def test_outside_strings_reach_the_terminal_without_control_sequences(cli) -> None:
+    """An actor (or pod, or error text) carrying escape sequences must not drive the terminal."""
+    hostile = ROOT / "tests" / "tui" / "data" / "hostile.yaml"
+    r = cli("replay", hostile, "--headless", "--verbose")
+    assert "\x1b" not in r.out and "\x07" not in r.out
+    assert "mallory" in r.out

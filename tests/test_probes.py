@@ -33,7 +33,7 @@ class Service:
         service = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 service.paths.append(self.path)
                 time.sleep(service.delay)
                 self.send_response(service.status)
@@ -90,7 +90,9 @@ def test_http_check_times_out_and_refused_connections_fail(service: Service) -> 
     assert ok is False and "refused" in reason.lower()
 
 
-def test_placeholders_are_filled_and_secrets_stay_out_of_reasons(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_placeholders_are_filled_and_secrets_stay_out_of_reasons(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SMOKE_TOKEN", "s3cr3t")
     ok, reason = run_one(http_check(service.url + "/{{service}}/{{version}}?token=${SMOKE_TOKEN}"))
     assert ok is True
@@ -121,8 +123,9 @@ def controller_with_check(url: str) -> Controller:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     clock = VirtualClock(start)
     world = DemoWorld(plan, SCENARIOS["healthy"], clock)
-    return Controller(plan, clock=clock, metrics=world.metrics, cluster=world.cluster, sinks=[world],
-                      checks=ProbeRunner(), t0=start)
+    return Controller(
+        plan, clock=clock, metrics=world.metrics, cluster=world.cluster, sinks=[world], checks=ProbeRunner(), t0=start
+    )
 
 
 def test_a_failing_smoke_endpoint_blocks_promotion_and_rolls_back(service: Service) -> None:

@@ -1,11 +1,9 @@
-"""What the run-like commands share: output options, sinks, the actor, running headless."""
+"""What the run-like commands share: output options, where events go, the actor, running headless."""
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import signal
-import socket
 import sys
 import threading
 from collections.abc import Callable
@@ -13,21 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..core.rule import EXIT_CODES, Outcome
+from ..identity import actor as actor  # re-exported: the commands take it from here
 
 if TYPE_CHECKING:
     from ..controller import Controller
     from ..core.model import Plan
     from ..output.jsonl import AuditLog
     from ..ports import Sink
-
-
-def actor() -> str:
-    """Who acts: ``user@host``."""
-    try:
-        user = getpass.getuser()
-    except Exception:
-        user = "unknown"
-    return f"{user}@{socket.gethostname()}"
 
 
 def positive_float(text: str) -> float:
@@ -56,28 +46,57 @@ def add_output_arguments(p: argparse.ArgumentParser, *, speed: bool = True) -> N
     )
 
 
-def make_sinks(args: argparse.Namespace, plan: Plan, mode: str) -> tuple[list[Sink], AuditLog]:
-    """The stdout sink of a headless run (timeline or JSON Lines) and the audit log."""
+class Outputs:
+    """Where a run's events go, besides the screen, and what happens when it ends.
+
+    The sinks, in order: the audit log first (whatever a pipeline saw on stdout is already on disk),
+    then, headless, the timeline or JSON Lines on stdout, then the plan's webhooks (queued, sent
+    from their own thread). ``finish`` closes the log, lets the notifications out (a bounded wait)
+    and writes ``--report PATH`` from this run's log. Every mode, headless or not, uses it.
+    """
+
+    def __init__(self, args: argparse.Namespace, plan: Plan, mode: str, *, headless: bool) -> None:
+        from ..notify import sinks_for
+
+        self.args = args
+        self.audit = open_audit(args, plan, mode)
+        self.sinks: list[Sink] = [self.audit]
+        if headless:
+            self.sinks.append(stdout_sink(args, plan))
+        self.notify = sinks_for(plan, mode=mode)
+        self.sinks.extend(self.notify)
+
+    def finish(self) -> None:
+        from ..notify import close_sinks
+        from .report import write_run_report
+
+        self.audit.close()
+        close_sinks(self.notify)
+        path = getattr(self.args, "report", None)
+        if path is not None:
+            write_run_report(self.audit.path, path, self.audit.run)
+
+
+def stdout_sink(args: argparse.Namespace, plan: Plan) -> Sink:
+    """What a headless run prints: the contract's JSON Lines with ``--json``, else the timeline."""
     from ..output.jsonl import JsonLinesSink
     from ..output.timeline import TimelineSink, use_color
 
-    sinks: list[Sink] = []
     if args.json:
-        sinks.append(JsonLinesSink(sys.stdout))
-    else:
-        sinks.append(TimelineSink(sys.stdout, plan, verbose=args.verbose, color=use_color(sys.stdout)))
-    audit = open_audit(args, plan, mode)
-    # the log first: whatever a pipeline has seen on stdout is already on disk
-    return [audit, *sinks], audit
+        return JsonLinesSink(sys.stdout)
+    return TimelineSink(sys.stdout, plan, verbose=args.verbose, color=use_color(sys.stdout))
 
 
 def open_audit(args: argparse.Namespace, plan: Plan, mode: str) -> AuditLog:
     """The audit log of this run: ``--log PATH`` or the default under $XDG_STATE_HOME."""
+    from ..core.codec import plan_to_dict
     from ..output.jsonl import AuditLog, default_log_path
 
     path = args.log or default_log_path(plan.name, mode)
     try:
-        return AuditLog(path, mode=mode, plan_name=plan.name, actor=actor(), source=plan.source)
+        return AuditLog(
+            path, mode=mode, plan_name=plan.name, actor=actor(), source=plan.source, plan_document=plan_to_dict(plan)
+        )
     except OSError as e:
         from ..errors import InputError
 

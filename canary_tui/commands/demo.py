@@ -7,13 +7,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .common import add_output_arguments, open_audit
+from .common import add_output_arguments
+from .report import add_report_option
 
 if TYPE_CHECKING:
     from ..controller import Controller
     from ..core.model import Plan
     from ..ports import Sink
     from ..sim.demo import DemoWorld
+    from ..statefile import StateFileStore
 
 HELP = "a simulated release, no cluster needed (the default way to try canary-tui)"
 DESCRIPTION = (
@@ -42,6 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the simulated noise (default 0)")
     p.add_argument("--start", metavar="TIME", help="RFC 3339 start of the virtual clock")
     p.add_argument("--plan", type=Path, metavar="PLAN", help="simulate this plan instead of the built-in one")
+    p.add_argument("--state-file", type=Path, metavar="PATH", help="keep the state in this file (for watch)")
+    add_report_option(p)
 
 
 def build(
@@ -63,8 +67,18 @@ def build(
         sinks=[world, *sinks],
         mode="demo",
         t0=start,
+        store=state_file(args, plan),
     )
     return controller, world
+
+
+def state_file(args: argparse.Namespace, plan: Plan) -> StateFileStore | None:
+    """``--state-file PATH``: the state document a watcher reads, replaced atomically at each change."""
+    if getattr(args, "state_file", None) is None:
+        return None
+    from ..statefile import DocumentBuilder, StateFileStore
+
+    return StateFileStore(args.state_file, DocumentBuilder(plan, mode="demo"))
 
 
 def load(args: argparse.Namespace) -> tuple[Plan, datetime]:
@@ -87,7 +101,7 @@ def load(args: argparse.Namespace) -> tuple[Plan, datetime]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .common import actor, exit_code, make_sinks, run_headless
+    from .common import Outputs, actor, exit_code, run_headless
 
     if args.list_scenarios:
         from ..sim.scenarios import SCENARIOS
@@ -96,16 +110,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"{s.name:<20} {s.description} (ends {s.expect})")
         return 0
     plan, start = load(args)
+    out = Outputs(args, plan, "demo", headless=args.headless)
     if args.headless:
-        sinks, audit = make_sinks(args, plan, "demo")
-        controller, _ = build(args, plan, start, args.speed, sinks)
-        return exit_code(run_headless(controller, on_done=audit.close))
+        controller, _ = build(args, plan, start, args.speed, out.sinks)
+        return exit_code(run_headless(controller, on_done=out.finish))
 
     from ..clock import RealClock
     from .interactive import run_tui
 
-    audit = open_audit(args, plan, "demo")
     if not args.start:
         start = RealClock().now().replace(microsecond=0)
-    controller, _ = build(args, plan, start, args.speed or 1.0, [audit])
-    return run_tui(controller, mode="demo", actor=actor(), on_exit=audit.close)
+    controller, _ = build(args, plan, start, args.speed or 1.0, out.sinks)
+    return run_tui(controller, mode="demo", actor=actor(), on_exit=out.finish)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .common import add_output_arguments
+from .report import add_report_option
 
 if TYPE_CHECKING:
     from ..controller import Controller
@@ -24,6 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("fixture", type=Path, metavar="FIXTURE", help="a MetricFixture file (.yaml, .yml or .json)")
     add_output_arguments(p)
     p.add_argument("--check", action="store_true", help="compare the outcome with the fixture's expect block")
+    add_report_option(p)
 
 
 def build(fixture: Fixture, clock_speed: float | None, sinks: list, mode: str = "replay") -> Controller:  # type: ignore[type-arg]
@@ -57,24 +59,22 @@ def default_speed(fixture: Fixture) -> float:
 def run(args: argparse.Namespace) -> int:
     from ..core.fixture import load_fixture
     from ..errors import InputError
-    from .common import exit_code, make_sinks, run_headless
+    from .common import Outputs, actor, exit_code, run_headless
 
     fixture = load_fixture(args.fixture)
     if args.check and fixture.expect is None:
         raise InputError(f"{args.fixture}: --check needs an expect block in the fixture")
+    out = Outputs(args, fixture.plan, "replay", headless=args.headless)
     if not args.headless:
-        from .common import actor, open_audit
         from .interactive import run_tui
 
-        audit = open_audit(args, fixture.plan, "replay")
-        controller = build(fixture, args.speed or default_speed(fixture), [audit])
-        code = run_tui(controller, mode="replay", actor=actor(), fixture=fixture, on_exit=audit.close)
+        controller = build(fixture, args.speed or default_speed(fixture), out.sinks)
+        code = run_tui(controller, mode="replay", actor=actor(), fixture=fixture, on_exit=out.finish)
         if args.check and controller.state is not None and controller.state.done:
             return check(fixture, controller, json_mode=False)
         return code
-    sinks, audit = make_sinks(args, fixture.plan, "replay")
-    controller = build(fixture, args.speed, sinks)
-    outcome = run_headless(controller, on_done=audit.close)
+    controller = build(fixture, args.speed, out.sinks)
+    outcome = run_headless(controller, on_done=out.finish)
     if args.check:
         return check(fixture, controller, json_mode=args.json)
     return exit_code(outcome)

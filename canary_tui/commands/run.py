@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from .common import add_output_arguments
+from .report import add_report_option
 
 HELP = "drive a release on a cluster (--dry-run: shadow it, no cluster reads or writes)"
 DESCRIPTION = (
@@ -22,6 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="real metrics, no cluster reads or writes")
     p.add_argument("--state-file", type=Path, metavar="PATH", help="also keep the state in this file (for watch)")
     add_output_arguments(p, speed=False)
+    add_report_option(p)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -202,9 +202,10 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     if plan.checks:
         spec["checks"] = [_check_to_dict(c) for c in plan.checks]
     if plan.notify:
+        # webhook URLs are left out: even their ${VAR} templates say where a team's alerts go
         spec["notify"] = [
             {"name": n.name, "format": n.format.value, "events": sorted(n.events)}
-            | ({"url": n.url} if n.url else {"urlEnv": n.url_env})
+            | ({"urlEnv": n.url_env} if n.url_env else {})
             for n in plan.notify
         ]
     return {

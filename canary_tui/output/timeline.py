@@ -10,6 +10,7 @@ from ..core.durations import format_duration, format_time
 from ..core.events import ActionTaken, Decided, Evaluated, Event, Finished, Notice, PhaseEntered
 from ..core.gates import Status, fmt
 from ..core.model import Plan
+from ..sanitize import clean
 
 _COLORS = {
     "phase": "36",
@@ -51,7 +52,7 @@ class TimelineSink:
             self.t0 = at
         offset = "+" + format_duration(at - self.t0)
         label = self._c(color_key or kind, f"{kind:<9}")
-        self.stream.write(f"{offset:>10}  {format_time(at)}  {label} {text}\n")
+        self.stream.write(f"{offset:>10}  {format_time(at)}  {label} {clean(text)}\n")
         self.stream.flush()
 
     def emit(self, event: Event) -> None:
@@ -77,13 +78,14 @@ class TimelineSink:
             elapsed = format_duration(event.elapsed)
             self.stream.write(
                 f"{self._c(event.outcome, event.outcome)} in phase {event.phase} after {elapsed} "
-                f"({format_time(event.at)}): {event.reason}\n"
+                f"({format_time(event.at)}): {clean(event.reason)}\n"
             )
             self.stream.flush()
         elif isinstance(event, Notice):
             self._line(event.at, "error", event.message)
 
     def _evaluation(self, event: Evaluated) -> str:
+        # the caller cleans the whole line: reasons come from outside (query errors)
         parts = [f"health {fmt(event.health_score)}"]
         for r in event.results:
             text = f"{r.name} {fmt(r.canary)}"
