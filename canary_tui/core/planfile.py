@@ -1,8 +1,7 @@
-"""Load and validate a CanaryPlan document; every rule of contract section 1 is checked here."""
+"""Load and validate a CanaryPlan document (contract section 1; gates and phases in gatefile.py)."""
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import timedelta
 from pathlib import Path as FsPath
@@ -11,32 +10,22 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from .extfile import read_checks, read_notify
+from .gatefile import effective_thresholds, read_gates, read_phases
 from .model import (
-    THRESHOLD_KEYS,
     BasicAuth,
-    Gate,
-    GateSource,
     Metrics,
-    Phase,
     Plan,
-    PodSignal,
     Promotion,
     Provider,
     Router,
-    Thresholds,
     Traffic,
     Version,
-    apply_overrides,
 )
 from .reader import Reader
 from .source import Document, Path, parse_text
 
 API_VERSION = "canary-tui/v1alpha1"
 DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-GATE_NAME = r"[a-z0-9_]+"
-PLACEHOLDER = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
-PLACEHOLDERS = {"version", "namespace", "service"}
-KNOWN_PLACEHOLDERS = "{{version}} {{namespace}} {{service}}"
 
 DEFAULT_INTERVAL = timedelta(minutes=5)
 DEFAULT_FAILURE_LIMIT = 2
@@ -114,15 +103,15 @@ class _PlanBuilder:
         if min_score is not None and not 0 <= min_score <= 100:
             r.problem(("spec", "minHealthScore"), f"must be between 0 and 100, got {min_score:g}")
         promotion = r.choice(spec, sp, "promotion", [p.value for p in Promotion], "auto")
-        gates = self.gates(spec.get("gates"))
-        phases = self.phases(spec.get("phases"), gates)
+        gates = read_gates(self.r, spec.get("gates"))
+        phases = read_phases(self.r, spec.get("phases"), gates)
         phase_names = {p.name for p in phases} if phases is not None else None
         checks = read_checks(r, spec.get("checks", []), phase_names, {g.name for g in gates or []})
         notify = read_notify(r, spec.get("notify", []))
         if r.problems or None in (name, service, stable, canary, interval, gates, phases):
             return None
         assert name and service and stable and canary and interval and gates and phases
-        by_phase = self.effective_thresholds(gates, phases)
+        by_phase = effective_thresholds(self.r, gates, phases)
         if r.problems:
             return None
         return Plan(
@@ -265,207 +254,6 @@ class _PlanBuilder:
                 self.r.problem(("spec", key), f"must be at least 1, got {value}")
             return default
         return int(value)
-
-    def gates(self, value: Any) -> list[Gate] | None:
-        r = self.r
-        p: Path = ("spec", "gates")
-        if value is None:
-            return None
-        items = r.get({"gates": value}, ("spec",), "gates", "list")
-        if items is None:
-            return None
-        if not items:
-            r.problem(p, "at least one gate is needed")
-            return None
-        gates: list[Gate] = []
-        seen: set[str] = set()
-        for i, item in enumerate(items):
-            gate = self.gate(item, (*p, i))
-            if gate is None:
-                continue
-            if gate.name in seen:
-                r.problem((*p, i, "name"), f"duplicate gate name {gate.name!r}")
-                continue
-            seen.add(gate.name)
-            gates.append(gate)
-        if gates and sum(g.weight for g in gates) <= 0:
-            r.problem(p, "at least one gate needs a weight above 0 (the health score divides by the sum)")
-        return gates if len(gates) == len(items) else None
-
-    def gate(self, value: Any, p: Path) -> Gate | None:
-        r = self.r
-        keys = ["name", "source", "query", "signal", "unit", "weight", *THRESHOLD_KEYS]
-        m = r.mapping(value, p, keys, ["name"])
-        if m is None:
-            return None
-        name = r.name(m, p, "name", GATE_NAME, "gate name ([a-z0-9_]+)")
-        source = GateSource(r.choice(m, p, "source", [s.value for s in GateSource], "prometheus"))
-        query = r.get(m, p, "query", "str")
-        signal_text = r.get(m, p, "signal", "str")
-        signal = None
-        if source is GateSource.PROMETHEUS:
-            if query is None and "query" not in m:
-                r.problem(p, "a prometheus gate needs query (or set source: pods)")
-            if signal_text is not None:
-                r.problem((*p, "signal"), "only pod gates (source: pods) take a signal")
-            if query is not None:
-                for ph in PLACEHOLDER.findall(query):
-                    if ph not in PLACEHOLDERS:
-                        r.problem(
-                            (*p, "query"),
-                            f"unknown placeholder {{{{{ph}}}}}; known: " + KNOWN_PLACEHOLDERS,
-                        )
-        else:
-            if query is not None:
-                r.problem((*p, "query"), "a pod gate has no query: it reads the canary's pods")
-            choices = [s.value for s in PodSignal]
-            if signal_text is None:
-                r.problem(p, f"a pod gate needs signal: one of {', '.join(choices)}")
-            elif signal_text not in choices:
-                r.problem((*p, "signal"), f"want one of {', '.join(choices)}, got {signal_text!r}")
-            else:
-                signal = PodSignal(signal_text)
-        unit = r.get(m, p, "unit", "str", "") or ""
-        weight = r.get(m, p, "weight", "number", 1.0)
-        if weight is not None and weight < 0:
-            r.problem((*p, "weight"), "must be 0 or more")
-        levels = self.levels(m, p)
-        thresholds = Thresholds(**levels)
-        if not thresholds.has_fail_level:
-            r.problem(p, "needs at least one of failAbove, failBelow, maxRatioToStable")
-        self.check_levels(thresholds, p, source)
-        if name is None:
-            return None
-        return Gate(
-            name=name,
-            thresholds=thresholds,
-            source=source,
-            query=query,
-            signal=signal,
-            unit=unit,
-            weight=float(weight or 0.0),
-        )
-
-    def levels(self, m: dict[str, Any], p: Path) -> dict[str, float | None]:
-        """The threshold keys present in ``m``; ``null`` means "not set" (useful in overrides)."""
-        out: dict[str, float | None] = {}
-        for key, attr in THRESHOLD_KEYS.items():
-            if key not in m:
-                continue
-            if m[key] is None:
-                out[attr] = None
-                continue
-            value = self.r.get(m, p, key, "number")
-            if value is not None and math.isnan(value):
-                self.r.problem((*p, key), "NaN is not a threshold")
-                continue
-            if value is not None:
-                out[attr] = value
-        return out
-
-    def check_levels(self, t: Thresholds, p: Path, source: GateSource) -> None:
-        r = self.r
-        if t.max_ratio_to_stable is not None:
-            if source is GateSource.PODS:
-                r.problem((*p, "maxRatioToStable"), "a pod gate is never relative to stable")
-            elif t.max_ratio_to_stable <= 0:
-                r.problem((*p, "maxRatioToStable"), "must be greater than 0")
-        if t.warn_above is not None and t.fail_above is not None and t.warn_above > t.fail_above:
-            r.problem(
-                (*p, "warnAbove"), f"{t.warn_above:g} is above failAbove {t.fail_above:g}: the warning could never show"
-            )
-        if t.warn_below is not None and t.fail_below is not None and t.warn_below < t.fail_below:
-            r.problem(
-                (*p, "warnBelow"), f"{t.warn_below:g} is below failBelow {t.fail_below:g}: the warning could never show"
-            )
-        if t.fail_above is not None and t.fail_below is not None and t.fail_below > t.fail_above:
-            r.problem(
-                (*p, "failBelow"), f"{t.fail_below:g} is above failAbove {t.fail_above:g}: every value would fail"
-            )
-
-    def phases(self, value: Any, gates: list[Gate] | None) -> list[Phase] | None:
-        r = self.r
-        p: Path = ("spec", "phases")
-        if value is None:
-            return None
-        items = r.get({"phases": value}, ("spec",), "phases", "list")
-        if items is None:
-            return None
-        if not items:
-            r.problem(p, "at least one phase is needed")
-            return None
-        gate_names = {g.name for g in gates or []}
-        phases: list[Phase] = []
-        names: set[str] = set()
-        previous: int | None = None
-        for i, item in enumerate(items):
-            pp: Path = (*p, i)
-            m = r.mapping(item, pp, ["name", "weight", "duration", "gates"], ["name", "weight", "duration"])
-            if m is None:
-                continue
-            name = r.name(m, pp, "name", r"[a-z0-9]([-a-z0-9_]*[a-z0-9])?", "phase name")
-            if name in names:
-                r.problem((*pp, "name"), f"duplicate phase name {name!r}")
-            weight = r.get(m, pp, "weight", "int")
-            if weight is not None:
-                if not 1 <= weight <= 100:
-                    r.problem((*pp, "weight"), f"must be between 1 and 100, got {weight}")
-                elif previous is not None and weight <= previous:
-                    r.problem((*pp, "weight"), f"weights must strictly increase: {weight} follows {previous}")
-                previous = weight
-            duration = r.duration(m, pp, "duration", None)
-            overrides = self.overrides(m.get("gates", {}), (*pp, "gates"), gate_names if gates is not None else None)
-            if name is None or weight is None or duration is None:
-                continue
-            names.add(name)
-            phases.append(Phase(name=name, weight=weight, duration=duration, overrides=overrides))
-        if len(phases) == len(items) and phases[-1].weight != 100:
-            r.problem(
-                (*p, len(items) - 1, "weight"), f"the last phase must send 100% to the canary, got {phases[-1].weight}"
-            )
-        return phases if len(phases) == len(items) else None
-
-    def overrides(self, value: Any, p: Path, gate_names: set[str] | None) -> MappingProxyType[str, Any]:
-        r = self.r
-        m = r.get({"gates": value}, p[:-1], "gates", "mapping", {})
-        out: dict[str, Any] = {}
-        for gate_name, levels in m.items():
-            gp: Path = (*p, gate_name)
-            if gate_names is not None and gate_name not in gate_names:
-                r.problem(gp, f"no gate named {gate_name!r} in spec.gates")
-                continue
-            lm = r.mapping(levels, gp, list(THRESHOLD_KEYS))
-            if lm is None:
-                continue
-            if not lm:
-                r.problem(gp, "an override needs at least one threshold")
-            out[gate_name] = MappingProxyType(self.override_levels(lm, gp))
-        return MappingProxyType(out)
-
-    def override_levels(self, lm: dict[str, Any], gp: Path) -> dict[str, float | None]:
-        attrs = self.levels(lm, gp)
-        back = {v: k for k, v in THRESHOLD_KEYS.items()}
-        return {back[a]: v for a, v in attrs.items()}
-
-    def effective_thresholds(
-        self, gates: list[Gate], phases: list[Phase]
-    ) -> tuple[MappingProxyType[str, Thresholds], ...]:
-        by_phase = []
-        for i, phase in enumerate(phases):
-            table: dict[str, Thresholds] = {}
-            for gate in gates:
-                t = gate.thresholds
-                if gate.name in phase.overrides:
-                    t = apply_overrides(t, phase.overrides[gate.name])
-                    gp: Path = ("spec", "phases", i, "gates", gate.name)
-                    if not t.has_fail_level:
-                        self.r.problem(
-                            gp, "this override leaves the gate without failAbove, failBelow or maxRatioToStable"
-                        )
-                    self.check_levels(t, gp, gate.source)
-                table[gate.name] = t
-            by_phase.append(MappingProxyType(table))
-        return tuple(by_phase)
 
 
 SPEC_KEYS = [
