@@ -191,6 +191,8 @@ class Controller:
                 due.append(self._scripted.pop(0))
             if self.inbox is not None:
                 due.extend(self.inbox(now))
+        if not self._live:  # the common case: nobody pressed a key (a racing submit also wakes the loop)
+            return due
         with self._lock:
             live = [a for a in self._live if a.at <= now]
             self._live = [a for a in self._live if a.at > now]
@@ -209,6 +211,8 @@ class Controller:
     def _run_checks(self, at: datetime) -> Mapping[str, CheckOutcome]:
         """Run the phase checks due at this evaluation (none without a runner: they have no result)."""
         assert self.state is not None
+        if not self.plan.checks:
+            return {}
         due = checks_due(self.state, self.plan, at)
         if not due or self.checks is None:
             return {}

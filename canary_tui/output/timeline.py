@@ -57,16 +57,16 @@ class TimelineSink:
 
     def emit(self, event: Event) -> None:
         plan = self.plan
-        if isinstance(event, PhaseEntered):
+        if isinstance(event, Evaluated):
+            if self.verbose:
+                self._line(event.at, "eval", self._evaluation(event))
+        elif isinstance(event, PhaseEntered):
             n = len(plan.phases)
             self._line(
                 event.at,
                 "phase",
                 f"{event.phase} ({event.index + 1}/{n}): canary {event.weight}% / stable {100 - event.weight}%",
             )
-        elif isinstance(event, Evaluated):
-            if self.verbose:
-                self._line(event.at, "eval", self._evaluation(event))
         elif isinstance(event, ActionTaken):
             verdict = "" if event.accepted else " REFUSED: " + event.reason
             self._line(
