@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -224,15 +224,9 @@ class Controller:
         """One evaluation. While the cluster has not taken the current weight yet (a write pending),
         the evaluation may roll back but never promotes: soak time at a weight not applied is no soak."""
         assert self.state is not None
-        if not self._write_pending():
-            return rule.advance(self.state, self.plan, now, actions, readings, self._outcomes)
-        first = rule.advance(self.state, self.plan, now, actions, None)
-        if first.state.done:
-            return first
-        kept = first.state
-        second = rule.advance(replace(kept, held=True), self.plan, now, (), readings, self._outcomes)
-        state = second.state if second.state.done else replace(second.state, held=kept.held, held_by=kept.held_by)
-        return rule.Step(state, first.events + second.events)
+        return rule.advance(
+            self.state, self.plan, now, actions, readings, self._outcomes, may_promote=not self._write_pending()
+        )
 
     def _write_pending(self) -> bool:
         assert self.state is not None

@@ -14,7 +14,7 @@ from canary_tui.core.events import ActionTaken, Decided, Finished, PhaseEntered
 from canary_tui.core.gates import Status
 from canary_tui.core.rule import ActionKind, Outcome
 
-from .core_helpers import T0, Run, make_plan, minutes
+from .core_helpers import T0, Run, make_plan, minutes, readings
 
 HOLD, RESUME, ROLLBACK, PROMOTE = ActionKind.HOLD, ActionKind.RESUME, ActionKind.ROLLBACK, ActionKind.PROMOTE
 INF = math.inf
@@ -367,3 +367,16 @@ def test_source_warnings_are_kept_with_the_result_and_in_the_json() -> None:
     line = json.loads(to_line(step.events[0]))
     assert line["gates"]["error_rate"]["warnings"] == ["metric might not be a counter"]
     assert "warnings" not in line["gates"]["latency_p99"]
+
+
+def test_no_promotion_while_the_weight_is_not_applied_but_rollback_still_happens() -> None:
+    plan = make_plan()
+    run = Run(plan)
+    for _ in range(3):
+        run.eval()
+    step = rule.advance(run.state, plan, run.now, [], readings(), may_promote=False)
+    assert plan.phases[step.state.phase_index].name == "canary"  # soaked, healthy, yet not promoted
+    bad = readings({"error_rate": (0.2, 0.0)})
+    s1 = rule.advance(step.state, plan, T0 + minutes(4), [], bad, may_promote=False).state
+    s2 = rule.advance(s1, plan, T0 + minutes(5), [], bad, may_promote=False).state
+    assert s2.outcome is Outcome.ROLLED_BACK

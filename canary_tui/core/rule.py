@@ -118,9 +118,12 @@ def advance(
     actions: Iterable[Action] = (),
     readings: Mapping[str, Reading] | None = None,
     checks: Mapping[str, CheckOutcome] | None = None,
+    may_promote: bool = True,
 ) -> Step:
     """Apply operator actions due by ``now``, then, given readings, one evaluation (steps 1-4).
-    ``checks``: the outcomes of the phase checks due now (``core.checks.checks_due``)."""
+    ``checks``: the outcomes of the phase checks due now (``core.checks.checks_due``).
+    ``may_promote`` False skips step 4: the controller passes it while the cluster has not taken
+    the current weight yet, since time at a weight that was never applied is no soak."""
     events: list[Event] = []
     for action in actions:
         state = _apply_action(state, plan, action, now, events)
@@ -191,7 +194,8 @@ def advance(
     # 4. promotion
     soaked = now - state.phase_start
     if (
-        not state.held
+        may_promote
+        and not state.held
         and plan.promotion is Promotion.AUTO
         and soaked >= phase.duration
         and clean
