@@ -2,8 +2,11 @@
 
 One JSON document, the same in the cluster's ConfigMap and in ``--state-file PATH``: the plan's
 outline, the rule's state (``core.codec``), the weights, the pending write, the pods, and the
-recent history (the contract's JSON objects, evaluations left out). The file is replaced
-atomically (write a temporary file, fsync, rename), so a reader never sees half a document.
+recent history (the contract's JSON objects, evaluations left out). For watchers: the whole plan
+(``planDocument``), the last evaluations in a compact form (``recent``, so a watcher that starts
+late can draw sparklines) and the writing process (``process``, so a watcher on the same machine
+sees at once that it is gone). The file is replaced atomically (write a temporary file, fsync,
+rename), so a reader never sees half a document.
 """
 
 from __future__ import annotations
@@ -11,15 +14,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import tempfile
 from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .core.codec import state_from_dict, state_to_dict
+from .core.codec import plan_to_dict, state_from_dict, state_to_dict
 from .core.durations import format_duration, format_time
-from .core.events import Evaluated, Event
+from .core.events import Evaluated, Event, number
 from .core.model import Plan
 from .core.pods import Pod
 from .core.rule import State
@@ -30,6 +34,8 @@ if TYPE_CHECKING:
 API_VERSION = "canary-tui/v1alpha1"
 KIND = "CanaryState"
 HISTORY = 200
+RECENT = 60  # evaluations kept in ``recent``: about 300 bytes each for 8 gates (docs/performance.md)
+BOOT_ID = "/proc/sys/kernel/random/boot_id"
 
 
 def plan_outline(plan: Plan) -> dict[str, Any]:
@@ -66,9 +72,44 @@ def pod_to_dict(p: Pod) -> dict[str, Any]:
     }
 
 
+def _short(x: float | None) -> float | str | None:
+    """A value for the ``recent`` sparklines: four significant digits are plenty for drawing."""
+    v = number(x)
+    return float(f"{v:.4g}") if isinstance(v, float) else v
+
+
+def compact_evaluation(e: Evaluated) -> dict[str, Any]:
+    """One evaluation in ``recent``: gates as ``[status, canary, stable]`` (plus the reason when not
+    ``pass``) in the plan's order, checks as ``[status]`` (plus the reason)."""
+    out: dict[str, Any] = {
+        "at": format_time(e.at),
+        "phaseIndex": e.phase_index,
+        "healthScore": e.health_score,
+        "gates": [
+            [r.status.value, _short(r.canary), _short(r.stable)] + ([r.reason] if r.status.value != "pass" else [])
+            for r in e.results
+        ],
+    }
+    if e.checks:
+        out["checks"] = [[c.status.value] + ([c.reason] if c.reason else []) for c in e.checks]
+    return out
+
+
+def process_info() -> dict[str, Any]:
+    """The writing process, so that a watcher on the same machine can tell when it is gone."""
+    from .identity import actor
+
+    try:
+        with open(BOOT_ID, encoding="ascii") as f:
+            boot: str | None = f.read().strip() or None
+    except OSError:
+        boot = None
+    return {"pid": os.getpid(), "host": socket.gethostname(), "bootId": boot, "user": actor()}
+
+
 class DocumentBuilder:
     """Turns snapshots into state documents, keeping the recent history across saves (and resumes:
-    give it the stored document's ``history``)."""
+    give it the stored document's ``history`` and ``recent``)."""
 
     def __init__(
         self,
@@ -78,6 +119,7 @@ class DocumentBuilder:
         driver: str | None = None,
         history: Iterable[Mapping[str, Any]] = (),
         extra: Mapping[str, Any] | None = None,
+        recent: Mapping[str, Any] | None = None,
     ) -> None:
         self.plan = plan
         self.mode = mode
@@ -85,11 +127,23 @@ class DocumentBuilder:
         self.history: list[dict[str, Any]] = [dict(h) for h in history][-HISTORY:]
         self.extra = dict(extra or {})
         self._seen: deque[Event] = deque(maxlen=64)
+        self._plan_document = plan_to_dict(plan)
+        self._gate_names = [g.name for g in plan.gates]
+        self._check_names = [c.name for c in plan.checks]
+        self._process = process_info()
+        self.recent: deque[dict[str, Any]] = deque(maxlen=RECENT)
+        if recent and recent.get("gates") == self._gate_names:
+            self.recent.extend(e for e in recent.get("evaluations") or [] if isinstance(e, dict))
 
     def add(self, events: Iterable[Event]) -> None:
         """Record events once each (the same event may come with several snapshots)."""
         for e in events:
-            if isinstance(e, Evaluated) or any(e is seen for seen in self._seen):
+            if isinstance(e, Evaluated):
+                at = format_time(e.at)
+                if not self.recent or self.recent[-1].get("at") != at:
+                    self.recent.append(compact_evaluation(e))
+                continue
+            if any(e is seen for seen in self._seen):
                 continue
             self._seen.append(e)
             self.history.append(e.to_json())
@@ -112,6 +166,9 @@ class DocumentBuilder:
             "pendingWrite": snapshot.pending_write,
             "pods": None if snapshot.pods is None else [pod_to_dict(p) for p in snapshot.pods],
             "history": list(self.history),
+            "planDocument": self._plan_document,
+            "recent": {"gates": self._gate_names, "checks": self._check_names, "evaluations": list(self.recent)},
+            "process": self._process,
             **self.extra,
         }
 

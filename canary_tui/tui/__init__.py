@@ -1,1 +1,1 @@
-"""The control room: the Textual app behind ``demo``, ``replay`` and ``run`` (import ``tui.app`` lazily)."""
+"""The control room: the Textual app behind ``demo``, ``replay``, ``run`` and ``watch`` (import ``tui.app`` lazily)."""

@@ -3,14 +3,15 @@
 The controller runs in a thread worker. Its snapshots reach the UI only through the mailbox and a
 ``SnapshotReady`` message (a flood collapses into one update); keys reach the controller only
 through ``Controller.submit``, ``stop`` and the clock's own thread-safe controls. The UI never
-waits for the controller.
+waits for the controller. In watch mode the same app runs over a ``watch.Follower`` instead of a
+controller (``source.RoomSource``): it posts snapshots the same way and takes no actions at all.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -23,12 +24,15 @@ from textual.widgets import Footer
 from ..core.rule import Outcome
 from ..resources import styles_dir
 from ..sanitize import clean
+from .checkrows import check_rows
 from .commands import RoomCommands
 from .keys import RoomKeys
 from .look import Look, look_for
 from .mailbox import Mailbox
-from .model import Changes, RoomModel
+from .model import Changes, PhaseRow, RoomModel, Tone
 from .modes import Mode, get_mode
+from .source import RoomSource, RunLog, run_log_of
+from .themes import EXTRA_THEMES, HIGH_CONTRAST
 from .widgets.events import EventLog
 from .widgets.gates import GatePanel
 from .widgets.header import RoomHeader
@@ -37,12 +41,18 @@ from .widgets.pods import PodPanel
 from .widgets.signals import GateSignals
 
 if TYPE_CHECKING:
-    from ..controller import Controller, Snapshot
+    from collections.abc import Iterable
+
+    from textual.app import SystemCommand
+    from textual.screen import Screen
+
+    from ..controller import Snapshot
     from ..core.fixture import Fixture
     from .screens.charts import ChartsScreen
 
 STYLES = ("control_room.tcss",)
 WIDE = 150  # columns from which the panels sit side by side (styles/control_room.tcss)
+TALL = 45  # lines from which watch mode adds the wall board (with WIDE)
 
 
 class SnapshotReady(Message):
@@ -66,6 +76,7 @@ class ControlRoom(RoomKeys, App[int]):
     TITLE = "canary-tui"
     CSS_PATH: ClassVar = [str(styles_dir() / name) for name in STYLES]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]  # noqa: RUF012 - Textual's own type
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL, "-tall")]  # noqa: RUF012 - Textual's own type
     COMMANDS: ClassVar = App.COMMANDS | {RoomCommands}
     AUTO_FOCUS = "#room"
     # Help and quit first (as nano does), so that they stay visible in an 80-column footer.
@@ -84,22 +95,30 @@ class ControlRoom(RoomKeys, App[int]):
         Binding("g", "charts", "Charts", id="charts"),
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
         Binding("s", "sort", "Sort pods", show=False, id="sort"),
+        Binding("w", "report", "Report", show=False, id="report"),
         Binding("colon", "command_palette", "Commands", show=False, id="palette"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True, id="palette-ctrl"),
     ]
 
     def __init__(
         self,
-        controller: Controller,
+        controller: RoomSource,
         *,
         mode: str,
         actor: str,
         fixture: Fixture | None = None,
         tick: float | None = 0.25,
+        theme: str | None = None,
+        run_log: RunLog | None = None,
     ) -> None:
         super().__init__()
+        for extra in EXTRA_THEMES:
+            self.register_theme(extra)
+        self.start_theme = theme
         self.controller = controller
         self.room_mode: Mode = get_mode(mode)
+        self.watching = self.room_mode.name == "watch"
+        self.run_log = None if self.watching else (run_log or run_log_of(controller))
         self.actor = clean(actor, 64) or "unknown"
         self.fixture = fixture
         self.tick_seconds = tick
@@ -119,10 +138,20 @@ class ControlRoom(RoomKeys, App[int]):
         plan = self.controller.plan
         # the breakpoint class now, not after the first resize: saves restyling the whole screen
         # once more before the first frame
-        wide = self.size.width >= WIDE
+        wide, tall = self.size.width >= WIDE, self.size.height >= TALL
         self.screen.set_class(wide, "-wide").set_class(not wide, "-narrow")
+        self.screen.set_class(tall, "-tall").set_class(not tall, "-short").set_class(self.watching, "-watch")
         yield RoomHeader(plan, self.room_mode.badge, id="header")
+        if self.watching:
+            from .widgets.watchbar import StaleBanner, WatchBar
+
+            yield WatchBar(id="watchbar")
+            yield StaleBanner(id="stale")
         with VerticalScroll(id="room"):
+            if self.watching:
+                from .widgets.wall import WallBoard
+
+                yield WallBoard(plan, id="wall")
             with Horizontal(id="row-state", classes="row"):
                 yield PhaseProgress(id="phases")
                 yield GatePanel(plan, id="gates")
@@ -133,6 +162,8 @@ class ControlRoom(RoomKeys, App[int]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        if self.start_theme:
+            self.theme = self.start_theme
         self.theme_changed_signal.subscribe(self, lambda _theme: self._restyle())
         self._restyle()
         self.controller.listeners.append(self._on_controller_change)
@@ -193,6 +224,7 @@ class ControlRoom(RoomKeys, App[int]):
         self.query_one(PhaseProgress).weight = state.canary_weight(model.plan)
         gates = self.query_one(GatePanel)
         gates.rows = model.gate_rows()
+        gates.checks = check_rows(model.plan, state)
         gates.health = model.health()
         gates.note = clean(model.pending_write, 300) if model.pending_write else ""
         if changes.evaluated:
@@ -250,23 +282,80 @@ class ControlRoom(RoomKeys, App[int]):
         phases.rows = model.phase_rows(now)
         phases.progress = model.progress(now)
         gates.waiting = model.waiting(now)
+        if self.watching:
+            self._show_watch(phases.rows, gates.waiting)
+
+    def _show_watch(self, rows: tuple[PhaseRow, ...], waiting: tuple[str, Tone]) -> None:
+        """Who drives, how fresh its state is, the stale banner and the wall board (watch mode)."""
+        from ..watch.info import freshness
+        from .widgets.wall import WallBoard
+        from .widgets.watchbar import StaleBanner, WatchBar
+
+        info = getattr(self.controller, "info", None)
+        wall_clock = getattr(self.controller, "wall", None)
+        if info is None or wall_clock is None:
+            return
+        now_wall = wall_clock()
+        bar = self.query_one(WatchBar)
+        bar.info = info
+        bar.now_wall = now_wall
+        banner = self.query_one(StaleBanner)
+        banner.written = info.updated
+        banner.text = freshness(info, now_wall).stale or ""
+        board = self.query_one(WallBoard)
+        state = self.model.state
+        board.rows = rows
+        board.weight = state.canary_weight(self.model.plan) if state is not None else None
+        board.outcome = state.outcome if state is not None else None
+        board.waiting = waiting if state is not None else (info.waiting or "", waiting[1])
 
     def _restyle(self) -> None:
         self.look = look_for(self.theme_variables, dark=self.current_theme.dark)
+        if self.screen_stack:
+            self.screen_stack[0].set_class(self.theme == HIGH_CONTRAST.name, "-high-contrast")
         for widget in (RoomHeader, PhaseProgress, GatePanel, GateSignals, PodPanel):
             self.query_one(widget).look = self.look  # type: ignore[attr-defined]
         self.query_one(EventLog).look = self.look
+        for extra in self.query("#watchbar, #stale, #wall"):
+            extra.look = self.look  # type: ignore[attr-defined]
         if self._charts is not None and self._charts.is_attached:
             self._charts.redraw(self.look)
 
+    def action_command_palette(self) -> None:
+        """Textual's palette, in the variant that survives keys faster than it draws (``RoomPalette``)."""
+        from textual.command import CommandPalette
+
+        from .commands import RoomPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(RoomPalette())  # no fixed id: one closing may still be in the DOM
+
+    def search_themes(self) -> None:
+        """Textual's theme picker, in the steady palette too."""
+        from textual.theme import ThemeProvider
+
+        from .commands import RoomPalette
+
+        self.push_screen(RoomPalette(providers=[ThemeProvider], placeholder="Search for themes…"))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands, less the screenshot in watch mode: watch writes no file."""
+        for command in super().get_system_commands(screen):
+            if not (self.watching and command.title == "Screenshot"):
+                yield command
+
 
 def make_app(
-    controller: Controller,
+    controller: RoomSource,
     *,
     mode: str,
     actor: str,
     fixture: Fixture | None = None,
     tick: float | None = 0.25,
+    theme: str | None = None,
+    run_log: RunLog | None = None,
 ) -> ControlRoom:
-    """The control room over ``controller``: what the CLI runs and what the tests drive."""
-    return ControlRoom(controller, mode=mode, actor=actor, fixture=fixture, tick=tick)
+    """The control room over ``controller`` (or, in watch mode, a ``watch.Follower``): what the CLI
+    runs and what the tests drive. ``theme``: a Textual theme name (or ``high-contrast``); ``run_log``:
+    where this run logs, for the report key (default: the audit log among the controller's sinks)."""
+    return ControlRoom(controller, mode=mode, actor=actor, fixture=fixture, tick=tick, theme=theme, run_log=run_log)

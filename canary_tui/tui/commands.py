@@ -1,11 +1,16 @@
-"""The command palette's provider: the same actions as the keys, offered only where the mode allows them."""
+"""The command palette: its provider (the same actions as the keys, offered only where the mode allows
+them), and the palette screen itself, made steady under fast keys."""
 
 from __future__ import annotations
 
+import contextlib
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual import work
+from textual.await_complete import AwaitComplete
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
+from textual.css.query import NoMatches
 
 if TYPE_CHECKING:
     from .app import ControlRoom
@@ -24,6 +29,7 @@ ENTRIES: tuple[tuple[str, str, str], ...] = (
     ("charts", "Charts", "every gate over the whole run"),
     ("filter", "Filter pods", "show only pods matching a text"),
     ("sort", "Sort pods", "sort the pod table by the next column"),
+    ("report", "Write the report", "this run's HTML report, from its audit log (the path is shown)"),
     ("help", "Help: keys", "every key and what this mode allows"),
     ("quit", "Quit", "leave the control room (never rolls back)"),
 )
@@ -47,3 +53,28 @@ class RoomCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), partial(self.app.run_action, action), help=help_text)
+
+
+class RoomPalette(CommandPalette):
+    """Textual's command palette, steady when keys come faster than it draws.
+
+    In Textual 8.2 a key that reaches the palette before its list is drawn, or just after it closed,
+    raises inside Textual (KeyError in the list's paging, NoMatches from its search worker, a second
+    dismiss that pops the screen below it) and ends the app. Found by the 1,000-random-keys test of
+    watch mode; a screen on a wall must not die of a key. Each of those is dropped here, nothing else.
+    """
+
+    def _action_command_list(self, action: str) -> None:
+        with contextlib.suppress(KeyError, IndexError, NoMatches):
+            super()._action_command_list(action)
+
+    @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
+    async def _gather_commands(self, search_value: str) -> None:
+        gather: Any = CommandPalette._gather_commands.__wrapped__  # type: ignore[attr-defined]
+        with contextlib.suppress(NoMatches):  # the palette closed while its search ran
+            await gather(self, search_value)
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        if self.app.screen is not self:  # already dismissed: popping again would pop the screen below
+            return AwaitComplete()
+        return super().dismiss(result)

@@ -2,20 +2,24 @@
 
 A mixin of ``ControlRoom`` (its ``BINDINGS`` stay on the app, where Textual looks for them). Keys
 reach the controller only through ``Controller.submit`` and ``stop`` and the virtual clock's own
-thread-safe controls: nothing here waits for the controller.
+thread-safe controls: nothing here waits for the controller. Watch mode's follower has no ``submit``
+at all: the mode table leaves no steering key, and there would be nothing to send it to.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
+from textual import work
 from textual.app import App
 
 from ..core.rule import ActionKind
 from .look import Look
 from .model import RoomModel
-from .modes import STEERING, TIME, Control, Mode
+from .modes import STEERING, TIME, WRITING, Control, Mode
+from .source import RoomSource, RunLog
 from .widgets.header import RoomHeader
 from .widgets.pods import PodPanel
 
@@ -43,6 +47,7 @@ ACTION_CONTROLS: dict[str, Control] = {
     "charts": Control.CHARTS,
     "filter": Control.FILTER,
     "sort": Control.SORT,
+    "report": Control.REPORT,
     "help": Control.HELP,
     "command_palette": Control.PALETTE,
     "quit": Control.QUIT,
@@ -52,8 +57,10 @@ ACTION_CONTROLS: dict[str, Control] = {
 class RoomKeys(_Base):
     """Key handling for ``ControlRoom``; these attributes are the app's."""
 
-    controller: Controller
+    controller: RoomSource
     room_mode: Mode
+    watching: bool
+    run_log: RunLog | None
     model: RoomModel
     actor: str
     look: Look
@@ -107,6 +114,8 @@ class RoomKeys(_Base):
             paused = bool(getattr(self.controller.clock, "paused", False))
             if (action == "play") != paused:
                 return False
+        if control in WRITING:
+            return True if self.run_log is not None else None
         if control in STEERING | TIME and self.done:
             return None  # shown, but disabled: the release is decided
         if control in STEERING and state is None:
@@ -162,7 +171,7 @@ class RoomKeys(_Base):
         """Hand an operator action to the controller; it applies and logs it with the actor."""
         if self.done:
             return
-        self.controller.submit(kind, self.actor)
+        cast("Controller", self.controller).submit(kind, self.actor)
         self.notify(f"{kind.value} sent as {self.actor}", markup=False, timeout=3)
 
     def action_pause(self) -> None:
@@ -187,7 +196,7 @@ class RoomKeys(_Base):
 
     def action_step(self) -> None:
         self.controller.clock.step()  # type: ignore[attr-defined]
-        self.controller.poke()
+        cast("Controller", self.controller).poke()
         self._after_clock_change()
 
     def _after_clock_change(self) -> None:
@@ -220,10 +229,44 @@ class RoomKeys(_Base):
         from .screens.help import HelpScreen
 
         notes = []
+        if self.watching:
+            notes.append(
+                "This screen is read-only: it follows the driver's state and sends nothing back. No key here "
+                "can change the release or write a file; the keys marked no do not exist in this mode. To act, "
+                "use the driver's keys or `canary-tui hold|resume|promote|rollback PLAN`; for a report, "
+                "`canary-tui report` on the driver's audit log or state file."
+            )
         if self.room_mode.confirm_quit:
             notes.append("q asks first: quitting stops the controller but never rolls back; traffic stays as it is.")
         notes.append("Tab moves between panels; click a pod column header to sort by it; ctrl+p lists every command.")
         self.push_screen(HelpScreen(self.room_mode, self.look, notes))
+
+    def action_report(self) -> None:
+        """Write this run's report (HTML, from its audit log so far) in a thread; say where when done."""
+        log = self.run_log
+        if log is None:
+            return
+        out = log.report_path()
+        self.notify(f"writing the report to {out}…", markup=False, title="Report", timeout=4)
+        self._write_report(log, out)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="report", name="report")
+    def _write_report(self, log: RunLog, out: Path) -> None:
+        from ..errors import InputError
+        from ..report import write_report
+
+        try:
+            written = write_report(log.path, out, "html", log.run)
+        except InputError as e:
+            text = "; ".join(str(p) for p in e.problems)
+            self.call_from_thread(self._said, f"report not written: {text}", "error")
+        except OSError as e:
+            self.call_from_thread(self._said, f"report not written: {out}: {e.strerror or e}", "error")
+        else:
+            self.call_from_thread(self._said, f"report written to {written}", "information")
+
+    def _said(self, text: str, severity: str) -> None:
+        self.notify(text, markup=False, title="Report", severity=severity, timeout=12)  # type: ignore[arg-type]
 
     async def action_quit(self) -> None:
         if self.room_mode.confirm_quit and not self.done:

@@ -41,9 +41,15 @@ class Tone(StrEnum):
     MUTED = "muted"
 
 
-STATUS_TONE = {Status.PASS: Tone.GOOD, Status.WARN: Tone.WARN, Status.FAIL: Tone.BAD, Status.NODATA: Tone.MUTED}
+STATUS_TONE = {
+    Status.PASS: Tone.GOOD,
+    Status.WARN: Tone.WARN,
+    Status.FAIL: Tone.BAD,
+    Status.NODATA: Tone.MUTED,
+    Status.SKIP: Tone.MUTED,
+}
 OUTCOME_TONE = {Outcome.PROMOTED: Tone.GOOD, Outcome.ROLLED_BACK: Tone.BAD, Outcome.INCOMPLETE: Tone.WARN}
-_SEVERITY = {Status.PASS: 0, Status.NODATA: 1, Status.WARN: 2, Status.FAIL: 3}
+_SEVERITY = {Status.SKIP: 0, Status.PASS: 0, Status.NODATA: 1, Status.WARN: 2, Status.FAIL: 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +208,17 @@ class RoomModel:
                 changes.append(f"{r.name} {before.value + '→' if before else ''}{r.status.value}{reason}")
                 if _SEVERITY[r.status] > _SEVERITY[worst]:
                     worst = r.status
+        for c in event.checks:
+            # a check that ran says so when its result changed; one not due (skip) says nothing
+            key = "check " + c.name
+            before = self._status.get(key)
+            self._status[key] = c.status
+            if c.status is not Status.SKIP and c.status is not before:
+                reason = f" ({clean(c.reason, 120)})" if c.reason else ""
+                was = before.value + "→" if before is not None and before is not Status.SKIP else ""
+                changes.append(f"{key} {was}{c.status.value}{reason}")
+                if _SEVERITY[c.status] > _SEVERITY[worst]:
+                    worst = c.status
         if first:
             head = f"first evaluation: health {fmt(event.health_score)}"
             text = head + ("; " + "; ".join(changes) if changes else "; every gate passes")

@@ -23,6 +23,7 @@ class Control(StrEnum):
     CHARTS = "charts"
     FILTER = "filter"
     SORT = "sort"
+    REPORT = "report"
     HELP = "help"
     PALETTE = "palette"
     QUIT = "quit"
@@ -34,6 +35,8 @@ TIME = frozenset({Control.PAUSE, Control.FASTER, Control.SLOWER, Control.STEP})
 """Controls of the virtual clock."""
 VIEWING = frozenset({Control.CHARTS, Control.FILTER, Control.SORT, Control.HELP, Control.PALETTE, Control.QUIT})
 """Controls that change only what the screen shows."""
+WRITING = frozenset({Control.REPORT})
+"""Controls that write a file (never the release): the report of this run, from its audit log."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Mode:
     confirm_quit: bool = False
     steering_refused: str = ""
     time_refused: str = "only replay runs on a clock that can be paused, sped up or stepped"
+    writing_refused: str = ""
 
     def allows(self, control: Control) -> bool:
         return control in self.allowed
@@ -58,26 +62,29 @@ class Mode:
             return self.steering_refused
         if control in TIME:
             return self.time_refused
+        if control in WRITING:
+            return self.writing_refused
         return "not available"
 
 
 MODES: dict[str, Mode] = {
     m.name: m
     for m in (
-        Mode("demo", "DEMO", VIEWING | STEERING),
-        Mode("replay", "REPLAY", VIEWING | STEERING | TIME),
-        Mode("run", "LIVE", VIEWING | STEERING, confirm_quit=True),
+        Mode("demo", "DEMO", VIEWING | STEERING | WRITING),
+        Mode("replay", "REPLAY", VIEWING | STEERING | TIME | WRITING),
+        Mode("run", "LIVE", VIEWING | STEERING | WRITING, confirm_quit=True),
         Mode(
             "dry-run",
             "DRY-RUN",
-            VIEWING,
+            VIEWING | WRITING,
             steering_refused="a dry run never changes traffic: it only says what it would do",
         ),
         Mode(
             "watch",
-            "WATCH",
+            "READ-ONLY",
             VIEWING,
-            steering_refused="watch is read-only: another process drives the release",
+            steering_refused="read-only: another process drives the release",
+            writing_refused="watch writes nothing, anywhere",
         ),
     )
 }
@@ -111,6 +118,7 @@ KEYS: tuple[KeyHelp, ...] = (
     KeyHelp(Control.CHARTS, "g", "charts of every gate over the run (g or escape: back)"),
     KeyHelp(Control.FILTER, "/", "filter the pod table (enter: keep, escape: clear)"),
     KeyHelp(Control.SORT, "s", "sort the pod table by the next column (or click a column header)"),
+    KeyHelp(Control.REPORT, "w", "write this run's HTML report now, from its audit log (the path is shown)"),
     KeyHelp(Control.HELP, "?", "this help"),
     KeyHelp(Control.PALETTE, ": or ctrl+p", "command palette: every action by name"),
     KeyHelp(Control.QUIT, "q", "quit; quitting never rolls back"),

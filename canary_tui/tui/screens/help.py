@@ -21,7 +21,7 @@ ABOUT = {
     "replay": "a recorded fixture played through the same controller, on a virtual clock you control",
     "run": "a real release: keys change real traffic",
     "dry-run": "real metrics, no cluster writes: the screen says what the controller would do",
-    "watch": "read-only: another process drives this release",
+    "watch": "read-only: another process drives this release; nothing here can change it",
 }
 
 

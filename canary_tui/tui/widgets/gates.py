@@ -1,5 +1,6 @@
 """The gate table: status and reason, values, the current phase's thresholds, consecutive counts against
-their limits, the health score against minHealthScore, and what the controller waits for."""
+their limits, the health score against minHealthScore, and what the controller waits for. The plan's
+phase checks follow the gates, with their status, reason and consecutive counts."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from textual.reactive import reactive
 from ...core.gates import fmt
 from ...core.model import Plan
 from ...sanitize import clean
+from ..checkrows import CheckRow
 from ..grid import Cell, Column, LinesWidget, cell, lay_out, wrap
 from ..look import Look
 from ..model import STATUS_TONE, GateRow, Tone, levels
 
 
 class GatePanel(LinesWidget):
-    """Renders ``rows``, ``health``, ``waiting`` (text and tone) and ``note``, all set by the app."""
+    """Renders ``rows``, ``checks``, ``health``, ``waiting`` (text and tone) and ``note``, all set by the app."""
 
     DEFAULT_CSS = """
     GatePanel {
@@ -29,6 +31,7 @@ class GatePanel(LinesWidget):
     """
 
     rows: reactive[tuple[GateRow, ...]] = reactive(())
+    checks: reactive[tuple[CheckRow, ...]] = reactive(())
     health: reactive[float | None] = reactive(None)
     waiting: reactive[tuple[str, Tone]] = reactive(("", Tone.MUTED))
     note: reactive[str] = reactive("")
@@ -43,8 +46,8 @@ class GatePanel(LinesWidget):
         self.border_title = "Gates"
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        """The status lines, the heading and one line per gate, counted without building them."""
-        return len(self._status(width)) + 1 + len(self.plan.gates)
+        """The status lines, the heading and one line per gate and check, counted without building them."""
+        return len(self._status(width)) + 1 + len(self.plan.gates) + len(self.plan.checks)
 
     def watch_waiting(self) -> None:
         self._relayout_if_taller()
@@ -122,4 +125,23 @@ class GatePanel(LinesWidget):
             if with_reason:
                 cells.append(cell((clean(r.reason, 300), tone)))
             rows.append(cells)
+        rows += [self._check(c, look, with_reason) for c in self.checks]
         return lay_out(rows, columns, width, gap=2 if with_reason else 1)
+
+    def _check(self, c: CheckRow, look: Look, with_reason: bool) -> list[Cell]:
+        """A check: ``smoke check  fail  on promote  1/2  0/4  GET ...: HTTP 503``."""
+        plan = self.plan
+        tone = look.tone(STATUS_TONE[c.status]) if c.status is not None else look.muted
+        cells = [
+            cell((clean(c.name, 30), tone), (" check", look.muted)),
+            cell((c.status.value if c.status is not None else "-", tone + Style(bold=c.status is not None))),
+            cell(("", look.muted)),
+            cell(("", look.muted)),
+            cell(("on", look.muted)),
+            cell((c.when, look.muted)),
+            cell((f"{c.fails}/{plan.failure_limit}", look.bad + Style(bold=True) if c.fails else look.muted)),
+            cell((f"{c.nodata}/{plan.no_data_limit}", look.warn + Style(bold=True) if c.nodata else look.muted)),
+        ]
+        if with_reason:
+            cells.append(cell((clean(c.reason, 300), tone)))
+        return cells

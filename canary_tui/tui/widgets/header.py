@@ -14,7 +14,13 @@ from ..grid import Cell, LinesWidget, cell, width_of
 from ..look import Look, clock
 from ..model import OUTCOME_TONE, Tone
 
-BADGE_TONE = {"DEMO": Tone.ACCENT, "REPLAY": Tone.ACCENT, "LIVE": Tone.BAD, "DRY-RUN": Tone.WARN, "WATCH": Tone.MUTED}
+BADGE_TONE = {
+    "DEMO": Tone.ACCENT,
+    "REPLAY": Tone.ACCENT,
+    "LIVE": Tone.BAD,
+    "DRY-RUN": Tone.WARN,
+    "READ-ONLY": Tone.INFO,
+}
 
 
 class RoomHeader(LinesWidget):
