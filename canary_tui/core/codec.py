@@ -112,8 +112,8 @@ def evaluation_from_dict(data: dict[str, Any], plan: Plan) -> Evaluation:
             GateResult(
                 name=g["name"],
                 status=Status(g["status"]),
-                canary=_num(g.get("canary")),
-                stable=_num(g.get("stable")),
+                canary=json_number(g.get("canary")),
+                stable=json_number(g.get("stable")),
                 reason=g.get("reason", ""),
                 fails=int(g.get("fails", 0)),
                 nodata=int(g.get("nodata", 0)),
@@ -134,7 +134,8 @@ def _time(text: str | None) -> datetime | None:
     return parse_time(text) if text else None
 
 
-def _num(x: Any) -> float | None:
+def json_number(x: Any) -> float | None:
+    """A number as the contract writes it (``+Inf``/``-Inf`` as strings, null as missing)."""
     if x is None:
         return None
     if x == "+Inf":

@@ -111,3 +111,13 @@ def parse_time(text: str) -> datetime:
     if t.tzinfo is None:
         raise ValueError(f"bad time {text!r}: give a UTC offset, e.g. 2026-02-19T05:33:00Z")
     return t.astimezone(UTC)
+
+
+def time_or_none(text: object) -> datetime | None:
+    """An RFC 3339 timestamp from an outside document, or None when it is missing or not one."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return parse_time(text)
+    except ValueError:
+        return None

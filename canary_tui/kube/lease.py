@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..core.durations import format_duration, format_time, parse_time
+from ..core.durations import format_duration, format_time, time_or_none
 from ..sanitize import clean
 from .client import ApiError, Client, ReadClient
 from .resources import LEASES
@@ -108,8 +108,8 @@ def parse_lease(obj: dict[str, Any]) -> LeaseInfo:
     pid = notes.get(A_PID)
     return LeaseInfo(
         holder=clean(spec["holderIdentity"], 120) if spec.get("holderIdentity") else None,
-        acquired=_time(spec.get("acquireTime")),
-        renewed=_time(spec.get("renewTime")),
+        acquired=time_or_none(spec.get("acquireTime")),
+        renewed=time_or_none(spec.get("renewTime")),
         duration=timedelta(seconds=int(spec.get("leaseDurationSeconds") or DURATION_S)),
         transitions=int(spec.get("leaseTransitions") or 0),
         user=clean(notes[A_USER], 120) if notes.get(A_USER) else None,
@@ -117,15 +117,6 @@ def parse_lease(obj: dict[str, Any]) -> LeaseInfo:
         pid=int(pid) if isinstance(pid, str) and pid.isdigit() else None,
         host=notes.get(A_HOST),
     )
-
-
-def _time(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return parse_time(text)
-    except ValueError:
-        return None
 
 
 def boot_id() -> str | None:

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..core.checks import CheckResult
-from ..core.durations import parse_duration, parse_time
+from ..core.codec import json_number
+from ..core.durations import parse_duration, time_or_none
 from ..core.events import ActionTaken, Decided, Evaluated, Event, Finished, Notice, PhaseEntered
 from ..core.gates import GateResult, Status
 from ..core.model import Plan
@@ -71,7 +72,7 @@ class DocumentFeed:
         self._started = state.started_at
         events = self._new_history(doc) + self._new_evaluations(doc, state)
         events.sort(key=_order)
-        now = _time(doc.get("updatedAt")) or (state.last.at if state.last else state.started_at)
+        now = time_or_none(doc.get("updatedAt")) or (state.last.at if state.last else state.started_at)
         applied = doc.get("appliedWeight")
         pending = doc.get("pendingWrite")
         return Taken(
@@ -103,7 +104,7 @@ class DocumentFeed:
         """A contract event (one line of ``history``) as the controller's event; None when malformed
         or not of this plan. Phase names are the plan's (a document's own text is never trusted
         where the screen shows a name)."""
-        at = _time(d.get("at"))
+        at = time_or_none(d.get("at"))
         if at is None:
             return None
         kind = d.get("type")
@@ -161,7 +162,7 @@ class DocumentFeed:
     def _compact(self, item: Any, check_names: list[Any]) -> Evaluated | None:
         if not isinstance(item, dict):
             return None
-        at = _time(item.get("at"))
+        at = time_or_none(item.get("at"))
         gates = item.get("gates")
         if at is None or not isinstance(gates, list) or len(gates) != len(self.plan.gates):
             return None
@@ -173,7 +174,7 @@ class DocumentFeed:
             for gate, g in zip(self.plan.gates, gates, strict=True):
                 status = Status(g[0])
                 reason = _text(g[3]) if len(g) > 3 else ""
-                results.append(GateResult(gate.name, status, _num(g[1]), _num(g[2]), reason))
+                results.append(GateResult(gate.name, status, json_number(g[1]), json_number(g[2]), reason))
             checks = []
             for name, c in zip(check_names, item.get("checks") or [], strict=False):
                 if name in {k.name for k in self.plan.checks}:
@@ -240,15 +241,6 @@ def _order(e: Event) -> tuple[datetime, int]:
     return e.at, _RANK[type(e)]
 
 
-def _time(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return parse_time(text)
-    except ValueError:
-        return None
-
-
 def _duration(text: Any) -> timedelta:
     try:
         return parse_duration(str(text))
@@ -258,13 +250,3 @@ def _duration(text: Any) -> timedelta:
 
 def _text(x: Any) -> str:
     return clean(x, TEXT_LIMIT) if x else ""
-
-
-def _num(x: Any) -> float | None:
-    if x is None:
-        return None
-    if x == "+Inf":
-        return float("inf")
-    if x == "-Inf":
-        return float("-inf")
-    return float(x)

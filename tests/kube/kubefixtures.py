@@ -1,0 +1,47 @@
+"""Fixtures of the Kubernetes tests (and the watch tests, which import them into their conftest): the
+fake API server with a release seeded in it, a kubeconfig pointing at it, and plans written for it
+(helpers in ``kubehelpers``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakeapi import FakeKube
+from kubehelpers import plan_text, seed
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeKube]:
+    server = FakeKube().start()
+    seed(server)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def kenv(fake: FakeKube, tmp_path: Path, state_home: Path) -> dict[str, str]:
+    """Environment for canary-tui processes: KUBECONFIG pointing at the fake, a private state dir."""
+    config = fake.kubeconfig(tmp_path / "kubeconfig")
+    return {
+        **os.environ,
+        "KUBECONFIG": str(config),
+        "XDG_STATE_HOME": str(state_home),
+        "NO_COLOR": "1",
+        "CANARY_TUI_KUBE_TIMEOUT": "3",
+    }
+
+
+@pytest.fixture
+def write_plan(tmp_path: Path):
+    def write(router: str = "istio", **kw: Any) -> Path:
+        path = tmp_path / f"plan-{router}-{len(list(tmp_path.glob('plan-*')))}.yaml"
+        path.write_text(plan_text(router, **kw), encoding="utf-8")
+        return path
+
+    return write
