@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from compiled import compile_package
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 N = 24 * 3600 + 1
@@ -102,6 +104,7 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
 
 
 def main() -> None:
+    compile_package()
     exe = str(ROOT / ".venv" / "bin" / "canary-tui")
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "XDG_STATE_HOME": tmp}

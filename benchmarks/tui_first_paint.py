@@ -26,6 +26,8 @@ import termios
 import time
 from pathlib import Path
 
+from compiled import compile_package
+
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = b"Phases"
 SIZE = (40, 120)  # rows, columns
@@ -74,6 +76,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=7)
     a = p.parse_args()
+    compile_package()
     with tempfile.TemporaryDirectory() as state:
         env = {**os.environ, "TERM": "xterm-256color", "XDG_STATE_HOME": state, "COLUMNS": "120", "LINES": "40"}
         programs = {
