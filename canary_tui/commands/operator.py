@@ -117,11 +117,9 @@ def emergency_rollback(s: Session) -> int:
     from ..errors import InputError
     from ..kube.client import ApiError
     from ..kube.cluster import KubeCluster
-    from ..kube.lease import Lease, LeaseHeld, lease_name
     from ..kube.pods import PodReader
-    from ..kube.resources import LEASES, api_error_text
     from ..kube.routers import ReplicasRouter
-    from ..kube.session import involved_object, open_route
+    from ..kube.session import involved_object, open_route, take_lease
     from ..kube.state import ClusterStore, configmap_name
     from ..kube.trail import EventSink, object_ref
     from ..statefile import DocumentBuilder
@@ -129,13 +127,7 @@ def emergency_rollback(s: Session) -> int:
 
     plan = s.plan
     clock = RealClock()
-    lease = Lease(s.client, s.namespace, lease_name(plan.name), identity=s.identity, user=s.user)
-    try:
-        lease.acquire()
-    except LeaseHeld as e:
-        raise InputError(f"a driver started meanwhile ({e}): run the command again to queue the rollback") from None
-    except ApiError as e:
-        raise InputError(api_error_text(e, "update", LEASES, lease_name(plan.name), s.namespace, s.user)) from None
+    lease = take_lease(s, lambda e: f"a driver started meanwhile ({e}): run the command again to queue the rollback")
     try:
         where = f"ConfigMap {s.namespace}/{configmap_name(plan.name)}"
         store = ClusterStore(s.client, s.namespace, plan.name, lease, DocumentBuilder(plan, mode="rollback"))

@@ -128,10 +128,7 @@ def prepare(args: argparse.Namespace) -> LiveRun:
     from ..core.planfile import load_plan
     from ..errors import InputError, Problem
     from ..kube.access import denied_text, run_needs, try_review
-    from ..kube.client import ApiError
-    from ..kube.lease import Lease, LeaseHeld, lease_name
-    from ..kube.resources import LEASES, api_error_text
-    from ..kube.session import open_route, open_session
+    from ..kube.session import open_route, open_session, take_lease
 
     plan = load_plan(args.plan)
     if args.namespace:  # the whole release moves, {{namespace}} in the gates' queries included
@@ -149,13 +146,7 @@ def prepare(args: argparse.Namespace) -> LiveRun:
         hint = f"`canary-tui manifests {args.plan}` prints a Role with exactly what run needs"
         raise InputError([Problem(None, None, None, text) for text in (*denied, hint)])
     router, objects = open_route(s)
-    lease = Lease(s.client, s.namespace, lease_name(plan.name), identity=s.identity, user=s.user)
-    try:
-        lease.acquire()
-    except LeaseHeld as e:
-        raise InputError(f"{plan.name} is already being driven: the lease {e}") from None
-    except ApiError as e:
-        raise InputError(api_error_text(e, "update", LEASES, lease_name(plan.name), s.namespace, s.user)) from None
+    lease = take_lease(s, lambda e: f"{plan.name} is already being driven: the lease {e}")
     try:
         live = _build(args, s, router, objects, lease, metrics)
     except BaseException:

@@ -4,6 +4,7 @@ served API versions, the route object; each failure one plain sentence (InputErr
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -11,7 +12,8 @@ from ..core.model import Plan, Router
 from ..errors import InputError
 from ..identity import actor as local_actor
 from .client import ApiError, Client, ConfigError, connect, whoami
-from .resources import DEPLOYMENTS, GATEWAY, ISTIO, METRICS, Discovery, api_error_text, discover
+from .lease import Lease, LeaseHeld, lease_name
+from .resources import DEPLOYMENTS, GATEWAY, ISTIO, LEASES, METRICS, Discovery, api_error_text, discover
 from .routers import ReplicasRouter, TrafficRouter, make_router
 
 GROUP_OF = {Router.ISTIO: (ISTIO, "Istio"), Router.GATEWAY_API: (GATEWAY, "the Gateway API CRDs")}
@@ -54,6 +56,20 @@ def open_session(plan: Plan, context: str | None, namespace: str | None) -> Sess
     user = whoami(client) or client.identity.user
     client.identity = replace(client.identity, user=user)  # messages name who the server says we are
     return Session(plan, namespace or plan.namespace, client, user, apis)
+
+
+def take_lease(s: Session, held: Callable[[LeaseHeld], str]) -> Lease:
+    """The plan's Lease, acquired for this process. InputError when another holder has it (the text
+    ``held`` makes of who holds it) or when the server refuses."""
+    name = lease_name(s.plan.name)
+    lease = Lease(s.client, s.namespace, name, identity=s.identity, user=s.user)
+    try:
+        lease.acquire()
+    except LeaseHeld as e:
+        raise InputError(held(e)) from None
+    except ApiError as e:
+        raise InputError(api_error_text(e, "update", LEASES, name, s.namespace, s.user)) from None
+    return lease
 
 
 def open_route(s: Session, total: int | None = None) -> tuple[TrafficRouter, list[dict[str, Any]]]:

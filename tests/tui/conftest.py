@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tmuxhelp import tmux  # noqa: F401 - a fixture: a command in a tmux session
 from tui_helpers import ACTOR, DATA, Room
 
 from canary_tui.commands import demo as demo_command

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kube"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "kube"))  # fakeapi, kubefixtures
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tui"))  # tmuxhelp
 
 from fakeapi import FakeKube
 from kubefixtures import fake, kenv, write_plan  # noqa: F401 - pytest fixtures
+from tmuxhelp import tmux  # noqa: F401 - a fixture: a command in a tmux session
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import signal
 import time
 
 import pytest
-from watch_helpers import Tmux
 
 from canary_tui.identity import actor
 
@@ -21,20 +20,6 @@ REFRESH = 1.0
 SLACK = 1.5  # drawing the screen and capturing the pane, on top of one refresh
 PHASE = re.compile(r"▶ (\w+)")
 OUTCOMES = ("Promoted", "RolledBack", "Incomplete")
-
-
-@pytest.fixture
-def tmux(tmp_path):
-    sessions: list[Tmux] = []
-
-    def start(*args: str, width: int = 120, height: int = 40) -> Tmux:
-        t = Tmux(tmp_path, list(args), width, height)
-        sessions.append(t)
-        return t
-
-    yield start
-    for t in sessions:
-        t.kill()
 
 
 def where(screen: str) -> tuple[str | None, str | None]:
