@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from ..retry_after import retry_after_seconds
 from ..sanitize import clean
 
 CONNECT_TIMEOUT = 5.0
@@ -231,25 +230,8 @@ def _error(status: int, reason: str, data: bytes | None, headers: Any, method: s
             reason = reason or str(body.get("reason") or "")
     except ValueError:
         message = text
-    retry_after = _retry_after(headers.get("Retry-After") if headers is not None else None)
+    retry_after = retry_after_seconds(headers.get("Retry-After") if headers is not None else None)
     return ApiError(status, clean(reason, 60), clean(message, 400), method=method, path=path, retry_after=retry_after)
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: a number, or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _transport_text(e: Exception) -> str:

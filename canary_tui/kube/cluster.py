@@ -16,7 +16,7 @@ from datetime import datetime
 from ..core.pods import Pod
 from ..ports import WriteError
 from .client import ApiError, Client
-from .lease import Lease, LeaseLost
+from .lease import Lease
 from .pods import PodReader
 from .resources import api_error_text
 from .routers import RouteProblem, TrafficRouter
@@ -63,7 +63,7 @@ class KubeCluster:
             current = None
             try:
                 for current in writes:
-                    self._check_lease()
+                    self.lease.check_before_write()
                     self.client.replace(current.kind.path(ns, current.name), current.body)
                     self.writes += 1
                 return
@@ -76,16 +76,8 @@ class KubeCluster:
             self._revalidate(canary_weight)
         raise WriteError(f"{self.router.label} kept changing under us ({MAX_CONFLICTS} conflicts in a row)", True)
 
-    def _check_lease(self) -> None:
-        try:
-            self.lease.check()
-        except LeaseLost as e:
-            raise WriteError(str(e), retryable=False) from None
-        except ApiError as e:
-            raise WriteError(f"cannot verify the lease before writing: {e}", e.transient, e.retry_after) from None
-
     def _revalidate(self, canary_weight: int) -> None:
-        self._check_lease()
+        self.lease.check_before_write()
         if self.stored_weight is None:
             return
         try:

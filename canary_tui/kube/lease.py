@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.durations import format_duration, format_time, time_or_none
+from ..ports import WriteError
 from ..sanitize import clean
 from .client import ApiError, Client, ReadClient
 from .resources import LEASES
@@ -243,6 +244,16 @@ class Lease:
                 self._obj = obj
         if self.lost:
             raise LeaseLost(self.lost)
+
+    def check_before_write(self) -> None:
+        """``check`` for a writer: WriteError (not retryable when the lease is lost; as the server
+        says when it cannot be verified)."""
+        try:
+            self.check()
+        except LeaseLost as e:
+            raise WriteError(str(e), retryable=False) from None
+        except ApiError as e:
+            raise WriteError(f"cannot verify the lease before writing: {e}", e.transient, e.retry_after) from None
 
     def _lose(self, reason: str) -> None:
         if self.lost is None:

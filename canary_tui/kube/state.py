@@ -21,7 +21,7 @@ from ..ports import WriteError
 from ..sanitize import clean
 from ..statefile import DocumentBuilder, StateFileStore, encode, parse_document
 from .client import ApiError, Client, ReadClient
-from .lease import Lease, LeaseLost
+from .lease import Lease
 from .resources import CONFIGMAPS, api_error_text
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ class ClusterStore:
         path = CONFIGMAPS.path(self.namespace, self.name)
         user = self.client.identity.user
         for _ in range(MAX_CONFLICTS):
-            self._check_lease()
+            self.lease.check_before_write()
             queue = [q for q in queue_of(self._cm) if q["id"] not in self.applied]
             data = {STATE_KEY: encode(doc), QUEUE_KEY: json.dumps(queue, separators=(",", ":"))}
             body = _body(self._cm, self.namespace, self.name, self.plan_name, data, doc)
@@ -164,14 +164,6 @@ class ClusterStore:
                     api_error_text(e, verb, CONFIGMAPS, self.name, self.namespace, user), e.transient, e.retry_after
                 ) from None
         raise WriteError(f"ConfigMap {self.name} kept changing under us ({MAX_CONFLICTS} conflicts in a row)", True)
-
-    def _check_lease(self) -> None:
-        try:
-            self.lease.check()
-        except LeaseLost as e:
-            raise WriteError(str(e), retryable=False) from None
-        except ApiError as e:
-            raise WriteError(f"cannot verify the lease before writing: {e}", e.transient, e.retry_after) from None
 
     def _refresh(self) -> None:
         try:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 from ..core.events import Event
 from ..core.extensions import Notify, NotifyFormat
 from ..core.model import Plan
+from ..retry_after import retry_after_seconds
 from ..sanitize import clean
 from .messages import json_body, kind_of, slack_body
 
@@ -205,7 +206,7 @@ class WebhookSink:
                 return True, False, "", None
         except urllib.error.HTTPError as e:
             code = e.code
-            after = _retry_after(e.headers.get("Retry-After") if e.headers else None)
+            after = retry_after_seconds(e.headers.get("Retry-After") if e.headers else None)
             retry = code >= 500 or code in (408, 425, 429)
             return False, retry, f"HTTP {code} {clean(e.reason or '', 80)}".strip(), after
         except urllib.error.URLError as e:
@@ -226,15 +227,6 @@ class WebhookSink:
         if self._warn is not None:
             with contextlib.suppress(Exception):  # a broken warning channel must not stop the sender
                 self._warn(text)
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
 
 
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ from kubehelpers import http_route, plan_text, virtual_service
 from canary_tui.core.planfile import parse_plan
 from canary_tui.core.source import parse_text
 from canary_tui.errors import InputError
-from canary_tui.kube.client import _retry_after
 from canary_tui.kube.pods import quantity, selector_text, status_text, to_pod
 from canary_tui.kube.routers import GatewayRouter, IstioRouter, ReplicasRouter, RouteProblem
+from canary_tui.retry_after import retry_after_seconds
 from canary_tui.statefile import read_state_file, write_state_file
 
 
@@ -78,10 +78,10 @@ def test_selectors_and_pod_status():
 
 
 def test_retry_after_as_seconds_or_a_date():
-    assert _retry_after("3") == 3.0
-    assert _retry_after(None) is None and _retry_after("soon") is None
+    assert retry_after_seconds("3") == 3.0
+    assert retry_after_seconds(None) is None and retry_after_seconds("soon") is None
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
-    assert 28 <= _retry_after(later) <= 30
+    assert 28 <= retry_after_seconds(later) <= 30
 
 
 def test_istio_weights_and_problems():
