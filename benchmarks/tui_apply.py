@@ -97,7 +97,8 @@ async def measure(n: int, runs: int) -> Figures:
     clock = StillClock(start)
     # the real controller, idle after its first evaluation: the benchmark feeds the screen
     controller = Controller(plan, clock=clock, metrics=world.metrics, cluster=world.cluster, mode="demo", t0=start)
-    app = make_app(controller, mode="demo", actor="bench@host", tick=None)
+    # as the CLI runs it (owns_process: it tunes the garbage collector after the first frame)
+    app = make_app(controller, mode="demo", actor="bench@host", tick=None, owns_process=True)
     apply: list[float] = []
     paint: list[float] = []
     cpu: list[float] = []
@@ -138,7 +139,8 @@ async def floor(runs: int) -> float:
     plan = dataclasses.replace(plan, checks=())
     world = DemoWorld(plan, SCENARIOS["healthy"], StillClock(start))
     controller = Controller(plan, clock=StillClock(start), metrics=world.metrics, cluster=world.cluster, t0=start)
-    app = make_app(controller, mode="demo", actor="bench@host", tick=None)
+    # as the CLI runs it (owns_process: it tunes the garbage collector after the first frame)
+    app = make_app(controller, mode="demo", actor="bench@host", tick=None, owns_process=True)
     times = []
     async with app.run_test(size=SIZE) as pilot:
         while app.model.state is None or app.model.state.evaluations < 1:

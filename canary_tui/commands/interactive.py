@@ -32,7 +32,7 @@ def run_tui(
     from ..core.rule import EXIT_CODES, Outcome
     from ..tui.app import make_app
 
-    app = make_app(controller, mode=mode, actor=actor, fixture=fixture)
+    app = make_app(controller, mode=mode, actor=actor, fixture=fixture, owns_process=True)
     try:
         app.run(headless=headless)
     finally:

@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_theme(args.theme)
     follower = open_follower(args)
-    app = make_app(follower, mode="watch", actor=actor(), theme=args.theme)
+    app = make_app(follower, mode="watch", actor=actor(), theme=args.theme, owns_process=True)
     try:
         app.run()
     finally:

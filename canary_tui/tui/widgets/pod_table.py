@@ -8,7 +8,7 @@ frame formats only the visible rows. The header line stays put while the rows sc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from rich.segment import Segment
 from rich.style import Style
@@ -80,8 +80,14 @@ class PodTable(ScrollView, can_focus=True):
         self._widths: dict[str, int] = {}
         self._cleaned: dict[str, str] = {}
         self._header_cache: tuple[object, list[Segment]] | None = None
-        self._styles: tuple[Look, dict[str, Style]] | None = None
+        self._styles: tuple[Look, Style, dict[str, Style]] | None = None
         self._base = Style()
+        self._blank = Strip.blank(0)
+        self._blank_key: tuple[int, Style] | None = None
+        self._frame_width = 0
+        self._content_width = 0
+        self._frame_key: object = None
+        self._frame_lines: dict[int, Strip] = {}
         self._cursor_style = Style()
         self._frame_widths: dict[str, int] = {}
         self._frame_length = 0
@@ -148,15 +154,67 @@ class PodTable(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         # once per frame, not per line: the widget's style (it walks the DOM; segments without a
         # background would show the terminal's own), the cursor's, the column widths
-        self._base = self.rich_style
+        self._base = base = self.rich_style
         self._cursor_style = Style(bgcolor=self.get_component_rich_style("pod-table--cursor").bgcolor)
         self._frame_widths = self._fitted()
         self._frame_length = sum(self._frame_widths.values()) + GAP * (len(self._frame_widths) - 1)
-        return super().render_lines(crop)
+        # lines span the whole widget, the scrollbar's column included (the scrollbar is drawn over it)
+        self._frame_width = width = self.outer_size.width
+        self._content_width = self.scrollable_content_region.width
+        if self._blank_key != (width, base):
+            self._blank_key = (width, base)
+            self._blank = Strip.blank(width, base)
+        look = self.look
+        if look is not None and (self._styles is None or self._styles[0] is not look or self._styles[1] != base):
+            self._styles = (look, base, _styles(look, base))
+        # Lines go to the compositor as drawn here, not through Textual's per-line styling (border,
+        # padding, tint, opacity: this widget has none, and that step cost more than drawing the
+        # row): the whole width, the widget's background under the scrollbar, the app's filters.
+        size = self.outer_size
+        filters = self.get_line_filters()
+        background = self.background_colors[1]
+        key = (size, base, self._cursor_style, tuple(filters), background)
+        if key != self._frame_key:
+            self._frame_key = key
+            self._frame_lines.clear()
+        cache = self._frame_lines
+        strips = []
+        for y in crop.line_range:
+            strip = cache.get(y)
+            if strip is None:
+                strip = self.render_line(y)
+                for line_filter in filters:
+                    strip = strip.apply_filter(line_filter, background)
+                cache[y] = strip
+            strips.append(strip)
+        if crop.column_span != (0, size.width):
+            x1, x2 = crop.column_span
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        if repaint:
+            self._frame_lines.clear()  # rows, cursor, scroll or style changed: draw the lines again
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def forget_drawn(self) -> None:
+        """Drop every line drawn so far: the next frame draws from the rows alone."""
+        self._frame_lines.clear()
+        self._header_cache = None
 
     def render_line(self, y: int) -> Strip:
         line = self._line(y)
-        return finish(line, self.scrollable_content_region.width, self._base, self._frame_length if line else 0)
+        if not line:
+            return self._blank
+        # the row's styles already carry the widget's (``_styles``): no pass over the segments here
+        width, length = self._frame_width, self._frame_length
+        if length == width:
+            return Strip(line, width)
+        if length <= self._content_width:
+            return Strip([*line, Segment(" " * (width - length), self._base)], width)
+        # too wide even with the name column at its narrowest: cut with an ellipsis where it shows
+        cut = finish(line, self._content_width, self._base, length)
+        return cut.extend_cell_length(width, self._base)
 
     def _line(self, y: int) -> list[Segment]:
         look = self.look
@@ -164,9 +222,9 @@ class PodTable(ScrollView, can_focus=True):
             return []
         widths = self._frame_widths
         if y == 0:
-            key = (tuple(widths.values()), self.sort_column, self.sort_reverse, id(look))
+            key = (tuple(widths.values()), self.sort_column, self.sort_reverse, id(look), self._base)
             if self._header_cache is None or self._header_cache[0] != key:
-                self._header_cache = (key, self._header(widths, look))
+                self._header_cache = (key, self._header(widths))
             return self._header_cache[1]
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.rows):
@@ -177,44 +235,43 @@ class PodTable(ScrollView, can_focus=True):
             row = [Segment(s.text, (s.style or Style()) + cursor) for s in row]
         return row
 
-    def _header(self, widths: dict[str, int], look: Look) -> list[Segment]:
-        segments = []
+    def _header(self, widths: dict[str, int]) -> list[Segment]:
+        heading = self._row_styles()["heading"]
+        labels = []
         for key in POD_COLUMNS:
             label = HEADINGS.get(key, key)
             if key == self.sort_column:
                 label += " ▼" if self.sort_reverse else " ▲"
-            segments.append(Segment(_fit(label, widths[key], key in RIGHT), look.text + Style(bold=True)))
-            segments.append(Segment(" " * GAP))
-        return segments[:-1]
+            labels.append(_fit(label, widths[key], key in RIGHT))
+        return [Segment(_SPACES.join(labels), heading)]
+
+    def _row_styles(self) -> dict[str, Style]:
+        st = self._styles
+        assert st is not None, "render_lines sets the styles before any line"
+        return st[2]
 
     def _row(self, index: int, widths: dict[str, int], look: Look) -> list[Segment]:
         p = self.rows[index]
-        st = self._styles
-        if st is None or st[0] is not look:
-            st = self._styles = (look, _styles(look))
-        styles = st[1]
+        st = self._row_styles()
+        w, gap = widths, _SPACES
         canary = p.version == self.canary
-        gap = _GAP
-        return [
-            Segment(_fit(self._names[index], widths["name"], False), styles["text"]),
-            gap,
-            Segment(_fit(self._clean(p.version), widths["version"], False), styles["canary" if canary else "stable"]),
-            gap,
-            Segment(_fit(self._clean(p.phase), widths["phase"], False), styles.get(p.phase, styles["bad"])),
-            gap,
-            Segment(_fit("yes" if p.ready else "no", widths["ready"], False), styles["good" if p.ready else "bad"]),
-            gap,
-            Segment(_fit(str(p.restarts), widths["restarts"], True), styles["restarts" if p.restarts else "muted"]),
-            gap,
-            Segment(_fit(f"{p.cpu * 1000:.0f}m" if p.cpu is not None else "-", widths["cpu"], True), styles["text"]),
-            gap,
-            Segment(
-                _fit(f"{p.memory_bytes / 2**20:.0f}Mi" if p.memory_bytes is not None else "-", widths["memory"], True),
-                styles["text"],
-            ),
-            gap,
-            Segment(_fit(short_duration(p.age) if p.age is not None else "-", widths["age"], True), styles["muted"]),
-        ]
+        cpu = f"{p.cpu * 1000:.0f}m" if p.cpu is not None else "-"
+        memory = f"{p.memory_bytes / 2**20:.0f}Mi" if p.memory_bytes is not None else "-"
+        age = short_duration(p.age) if p.age is not None else "-"
+        # each cell carries the gap after it, and neighbours in one style share a segment: half the
+        # segments of a cell-and-gap row, and every later step (filters, compositing) is per segment
+        return _joined(
+            (
+                (_fit(self._names[index], w["name"], False) + gap, st["text"]),
+                (_fit(self._clean(p.version), w["version"], False) + gap, st["canary" if canary else "stable"]),
+                (_fit(self._clean(p.phase), w["phase"], False) + gap, st.get(p.phase, st["bad"])),
+                (_fit("yes" if p.ready else "no", w["ready"], False) + gap, st["good" if p.ready else "bad"]),
+                (_fit(str(p.restarts), w["restarts"], True) + gap, st["restarts" if p.restarts else "muted"]),
+                (_fit(cpu, w["cpu"], True) + gap, st["text"]),
+                (_fit(memory, w["memory"], True) + gap, st["text"]),
+                (_fit(age, w["age"], True), st["muted"]),
+            )
+        )
 
     # ------------------------------------------------------------------ operator
 
@@ -249,12 +306,29 @@ class PodTable(ScrollView, can_focus=True):
             self.cursor = index
 
 
-_GAP = Segment(" " * GAP)
+_SPACES = " " * GAP
 
 
-def _styles(look: Look) -> dict[str, Style]:
-    """The row styles of a look, computed once per theme (Style addition is not free)."""
-    return {
+def _joined(cells: tuple[tuple[str, Style], ...]) -> list[Segment]:
+    """Segments for (text, style) cells, neighbours in the same style joined. The row styles carry
+    no underline or reverse, so a gap drawn in the cell's style looks as a plain one does."""
+    out = []
+    text, style = cells[0]
+    for t, s in cells[1:]:
+        if s is style:
+            text += t
+        else:
+            out.append(Segment(text, style))
+            text, style = t, s
+    out.append(Segment(text, style))
+    return out
+
+
+def _styles(look: Look, base: Style) -> dict[str, Style]:
+    """The row styles of a look on the widget's own style (``base``: its colours and background),
+    computed once per theme: a row's segments are then final, with no pass to add ``base``."""
+    styles = {
+        "heading": look.text + Style(bold=True),
         "text": look.text,
         "muted": look.muted,
         "good": look.good,
@@ -267,6 +341,7 @@ def _styles(look: Look) -> dict[str, Style]:
         "Pending": look.warn,
         "ContainerCreating": look.warn,
     }
+    return {key: base + style for key, style in styles.items()}
 
 
 def _fit(text: str, width: int, right: bool) -> str:
