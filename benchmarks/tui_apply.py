@@ -9,6 +9,9 @@ UI thread, in a headless app at 160x48:
                (what Pilot's pause does, without its idle-waiting);
   UI CPU       the CPU time of the UI thread for apply+paint (less sensitive to a busy machine).
 The controller's clock moves with each snapshot, so the header, phases and gates redraw too.
+Before each snapshot a fixed piece of pure Python is timed (``calibrate``): on a shared machine
+whole stretches of a run go 1.5 to 2 times slower, and this says when. "At quiet speed" scales each
+measurement by how much slower the machine was at that moment than at its fastest tenth.
 Targets: median apply+paint under 16 ms with 100 pods, under 50 ms with 1,000. Run by hand:
     .venv/bin/python benchmarks/tui_apply.py [--runs N]
 """
@@ -42,16 +45,32 @@ class Figures:
     apply: list[float]
     paint: list[float]
     cpu: list[float]
+    calibration: list[float]
 
-    def line(self) -> str:
+    def line(self, quiet: float) -> str:
+        """The figures; ``quiet``: the calibration of the machine at its fastest, in seconds."""
+
         def ms(xs: list[float], q: float) -> float:
             return sorted(xs)[int(q * (len(xs) - 1))] * 1000
 
+        at_quiet_speed = [p * quiet / c for p, c in zip(self.paint, self.calibration, strict=True)]
+        cpu = statistics.median(self.cpu) * 1000
         return (
             f"{self.pods:>5} pods  apply median {statistics.median(self.apply) * 1000:5.1f} ms"
             f"  apply+paint median {statistics.median(self.paint) * 1000:5.1f} ms"
-            f"  p90 {ms(self.paint, 0.9):5.1f} ms  (UI thread CPU median {statistics.median(self.cpu) * 1000:5.1f} ms)"
+            f"  p90 {ms(self.paint, 0.9):5.1f} ms  (UI thread CPU median {cpu:5.1f} ms)\n"
+            f"{'':>11}calibration median {statistics.median(self.calibration) * 1000:.2f} ms;"
+            f" apply+paint at quiet speed: median {statistics.median(at_quiet_speed) * 1000:5.1f} ms"
         )
+
+
+def calibrate() -> float:
+    """Seconds for a fixed piece of pure Python (about 1 ms here when the machine is quiet)."""
+    t0 = time.perf_counter()
+    acc = 0
+    for i in range(25_000):
+        acc += i * i % 7
+    return time.perf_counter() - t0
 
 
 def pods(n: int, k: int) -> tuple[Pod, ...]:
@@ -102,6 +121,7 @@ async def measure(n: int, runs: int) -> Figures:
     apply: list[float] = []
     paint: list[float] = []
     cpu: list[float] = []
+    calibration: list[float] = []
     async with app.run_test(size=SIZE) as pilot:
         while app.model.state is None or app.model.state.evaluations < 1:
             await pilot.pause(0.01)
@@ -114,6 +134,7 @@ async def measure(n: int, runs: int) -> Figures:
             step = rule.advance(state, plan, at, (), {**readings, "canary_restarts": Reading(0.0)})
             state = step.state
             snap = Snapshot(plan, "demo", at, state, pods(n, k), step.events, 5)
+            speed = calibrate()
             t0, c0 = time.perf_counter(), time.thread_time()
             app._on_controller_change(snap)  # what the controller's thread calls
             app.apply_pending()  # what the SnapshotReady message handler calls
@@ -126,9 +147,10 @@ async def measure(n: int, runs: int) -> Figures:
                 apply.append(t1 - t0)
                 paint.append(t2 - t0)
                 cpu.append(c2 - c0)
+                calibration.append(speed)
             await pilot.pause(0.02)
         controller.stop("benchmark over")
-    return Figures(n, apply, paint, cpu)
+    return Figures(n, apply, paint, cpu, calibration)
 
 
 async def floor(runs: int) -> float:
@@ -165,8 +187,12 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=60)
     a = p.parse_args()
     print(f"one evaluation's snapshot applied to the control room ({SIZE[0]}x{SIZE[1]}, {a.runs} runs each)")
-    for n in (100, 1000):
-        print(asyncio.run(measure(n, a.runs)).line())
+    figures = [asyncio.run(measure(n, a.runs)) for n in (100, 1000)]
+    every = sorted(c for f in figures for c in f.calibration)
+    quiet = every[len(every) // 10]
+    print(f"calibration (a fixed piece of Python) at the machine's fastest tenth: {quiet * 1000:.2f} ms")
+    for f in figures:
+        print(f.line(quiet))
     print(f"  harness floor (a snapshot that changes nothing): median {asyncio.run(floor(a.runs)) * 1000:.1f} ms")
 
 

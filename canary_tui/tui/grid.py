@@ -149,13 +149,19 @@ def joined(line: Cell) -> Cell:
     """``line`` with neighbours in the same style joined, and unstyled blanks joined to the segment
     before them when its style draws blanks plainly: the same cells on screen, fewer segments."""
     out: list[Segment] = []
-    for seg in line:
-        if out:
-            last = out[-1]
-            if last.style == seg.style or (seg.style is None and _blank_safe(last.style) and not seg.text.strip(" ")):
-                out[-1] = Segment(last.text + seg.text, last.style)
-                continue
-        out.append(seg)
+    text: str | None = None
+    style: Style | None = None
+    for t, st, _control in line:
+        if text is not None and (
+            st is style or (st is None and _blank_safe(style) and not t.strip(" ")) or st == style
+        ):
+            text += t
+            continue
+        if text is not None:
+            out.append(Segment(text, style))
+        text, style = t, st
+    if text is not None:
+        out.append(Segment(text, style))
     return out
 
 
