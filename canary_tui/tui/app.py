@@ -10,7 +10,6 @@ controller (``source.RoomSource``): it posts snapshots the same way and takes no
 from __future__ import annotations
 
 import contextlib
-import gc
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -31,6 +30,7 @@ from .grid import LinesWidget, held
 from .keys import RoomKeys
 from .look import Look, look_for
 from .mailbox import Mailbox
+from .memory import settle_garbage_collector
 from .model import Changes, PhaseRow, RoomModel, Tone
 from .modes import Mode, get_mode
 from .source import RoomSource, RunLog, run_log_of
@@ -392,15 +392,3 @@ def make_app(
         run_log=run_log,
         owns_process=owns_process,
     )
-
-
-def settle_garbage_collector() -> None:
-    """Once the first frame is out. Everything made until then (Textual, the styles, the widgets,
-    the plan) lives as long as the process: frozen out of the collector's way, the full collections
-    of a day-long release walk only what the release adds (62 ms pauses become 8 ms with the demo
-    plan). The youngest generation is collected after 2,000 new objects instead of 700 (Python
-    3.13's default): a frame makes a few hundred short-lived ones, most already freed by then.
-    Figures in docs/performance.md."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(2000, 10, 10)
