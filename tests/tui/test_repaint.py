@@ -1,45 +1,14 @@
 """The panels keep the lines they drew and draw again only the lines that changed (that is what
 makes an evaluation cheap to show). What they keep must always be what drawing from scratch shows:
 a stale line would be a control room that lies. Each step here compares the screen as shown with
-the same screen drawn again after every widget forgot what it had drawn."""
+the same screen drawn again after every widget forgot what it had drawn (``screen_check``)."""
 
 from __future__ import annotations
 
-from rich.style import Style
+from screen_check import same_as_from_scratch
 from tui_helpers import run
 
-from canary_tui.tui.grid import LinesWidget
 from canary_tui.tui.screens.help import HelpScreen
-from canary_tui.tui.widgets.pod_table import PodTable
-
-Cells = list[list[tuple[str, Style | None]]]
-
-
-def cells(app) -> Cells:
-    """Every cell of the screen: its character and its style."""
-    return [[(ch, seg.style) for seg in strip for ch in seg.text] for strip in app.screen._compositor.render_strips()]
-
-
-async def drawn_again(app, pilot) -> Cells:
-    # every widget forgets all it drew, by the widgets' own means of dropping what they keep (not
-    # through ``refresh``, whose handling is what is under test), then the whole screen is drawn
-    for widget in app.screen.walk_children(with_self=True):
-        if isinstance(widget, (LinesWidget, PodTable)):
-            widget.forget_drawn()
-        widget._styles_cache.clear()  # Textual's own lines
-        widget.refresh(layout=True)
-    await pilot.pause()
-    return cells(app)
-
-
-async def same_as_from_scratch(app, pilot, step: str) -> None:
-    await pilot.pause()
-    shown = cells(app)
-    again = await drawn_again(app, pilot)
-    rows = [y for y, (a, b) in enumerate(zip(shown, again, strict=True)) if a != b]
-    assert not rows, f"after {step}: rows {rows} differ from a fresh drawing:\n" + "\n".join(
-        "".join(ch for ch, _ in shown[y]) for y in rows[:5]
-    )
 
 
 def test_what_the_screen_shows_is_what_a_fresh_drawing_shows(room):
