@@ -62,13 +62,8 @@ class Column:
     shrink: int = 0
 
 
-def widths(rows: Sequence[Sequence[Cell]], columns: Sequence[Column], total: int, gap: int = 1) -> list[int]:
-    """Column widths for ``rows`` in ``total`` cells."""
-    return _widths([[width_of(c) for c in row] for row in rows], columns, total, gap)
-
-
-def _widths(measured: Sequence[Sequence[int]], columns: Sequence[Column], total: int, gap: int) -> list[int]:
-    """Column widths from each cell's width (``measured``, row by row)."""
+def widths(measured: Sequence[Sequence[int]], columns: Sequence[Column], total: int, gap: int) -> list[int]:
+    """Column widths in ``total`` cells, from each cell's width (``measured``, row by row)."""
     out = []
     for i, col in enumerate(columns):
         if col.width is not None:
@@ -98,7 +93,7 @@ def lay_out(rows: Sequence[Sequence[Cell]], columns: Sequence[Column], total: in
     before them where that looks the same (``joined``): every later step is paid per segment.
     Each cell is measured once."""
     measured = [[width_of(c) for c in row] for row in rows]
-    ws = _widths(measured, columns, total, gap)
+    ws = widths(measured, columns, total, gap)
     space = Segment(" " * gap)
     length = sum(ws) + gap * (len(columns) - 1)
     tail = [Segment(" " * (total - length))] if length < total else []

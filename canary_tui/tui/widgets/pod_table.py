@@ -22,7 +22,7 @@ from textual.strip import Strip
 
 from ...core.pods import Pod
 from ...sanitize import clean
-from ..grid import finish
+from ..grid import finish, joined
 from ..look import Look
 from ..model import POD_COLUMNS, short_duration
 
@@ -159,7 +159,8 @@ class PodTable(ScrollView, can_focus=True):
         self._frame_widths = self._fitted()
         self._frame_length = sum(self._frame_widths.values()) + GAP * (len(self._frame_widths) - 1)
         # lines span the whole widget, the scrollbar's column included (the scrollbar is drawn over it)
-        self._frame_width = width = self.outer_size.width
+        size = self.outer_size
+        self._frame_width = width = size.width
         self._content_width = self.scrollable_content_region.width
         if self._blank_key != (width, base):
             self._blank_key = (width, base)
@@ -170,7 +171,6 @@ class PodTable(ScrollView, can_focus=True):
         # Lines go to the compositor as drawn here, not through Textual's per-line styling (border,
         # padding, tint, opacity: this widget has none, and that step cost more than drawing the
         # row): the whole width, the widget's background under the scrollbar, the app's filters.
-        size = self.outer_size
         filters = self.get_line_filters()
         background = self.background_colors[1]
         key = (size, base, self._cursor_style, tuple(filters), background)
@@ -229,7 +229,7 @@ class PodTable(ScrollView, can_focus=True):
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.rows):
             return []
-        row = self._row(index, widths, look)
+        row = self._row(index, widths)
         if index == self.cursor:
             cursor = self._cursor_style
             row = [Segment(s.text, (s.style or Style()) + cursor) for s in row]
@@ -250,7 +250,7 @@ class PodTable(ScrollView, can_focus=True):
         assert st is not None, "render_lines sets the styles before any line"
         return st[2]
 
-    def _row(self, index: int, widths: dict[str, int], look: Look) -> list[Segment]:
+    def _row(self, index: int, widths: dict[str, int]) -> list[Segment]:
         p = self.rows[index]
         st = self._row_styles()
         w, gap = widths, _SPACES
@@ -258,19 +258,19 @@ class PodTable(ScrollView, can_focus=True):
         cpu = f"{p.cpu * 1000:.0f}m" if p.cpu is not None else "-"
         memory = f"{p.memory_bytes / 2**20:.0f}Mi" if p.memory_bytes is not None else "-"
         age = short_duration(p.age) if p.age is not None else "-"
-        # each cell carries the gap after it, and neighbours in one style share a segment: half the
-        # segments of a cell-and-gap row, and every later step (filters, compositing) is per segment
-        return _joined(
-            (
-                (_fit(self._names[index], w["name"], False) + gap, st["text"]),
-                (_fit(self._clean(p.version), w["version"], False) + gap, st["canary" if canary else "stable"]),
-                (_fit(self._clean(p.phase), w["phase"], False) + gap, st.get(p.phase, st["bad"])),
-                (_fit("yes" if p.ready else "no", w["ready"], False) + gap, st["good" if p.ready else "bad"]),
-                (_fit(str(p.restarts), w["restarts"], True) + gap, st["restarts" if p.restarts else "muted"]),
-                (_fit(cpu, w["cpu"], True) + gap, st["text"]),
-                (_fit(memory, w["memory"], True) + gap, st["text"]),
-                (_fit(age, w["age"], True), st["muted"]),
-            )
+        # each cell carries the gap after it (the row styles draw blanks plainly), and neighbours in
+        # one style share a segment: every later step (filters, compositing) is paid per segment
+        return joined(
+            [
+                Segment(_fit(self._names[index], w["name"], False) + gap, st["text"]),
+                Segment(_fit(self._clean(p.version), w["version"], False) + gap, st["canary" if canary else "stable"]),
+                Segment(_fit(self._clean(p.phase), w["phase"], False) + gap, st.get(p.phase, st["bad"])),
+                Segment(_fit("yes" if p.ready else "no", w["ready"], False) + gap, st["good" if p.ready else "bad"]),
+                Segment(_fit(str(p.restarts), w["restarts"], True) + gap, st["restarts" if p.restarts else "muted"]),
+                Segment(_fit(cpu, w["cpu"], True) + gap, st["text"]),
+                Segment(_fit(memory, w["memory"], True) + gap, st["text"]),
+                Segment(_fit(age, w["age"], True), st["muted"]),
+            ]
         )
 
     # ------------------------------------------------------------------ operator
@@ -307,21 +307,6 @@ class PodTable(ScrollView, can_focus=True):
 
 
 _SPACES = " " * GAP
-
-
-def _joined(cells: tuple[tuple[str, Style], ...]) -> list[Segment]:
-    """Segments for (text, style) cells, neighbours in the same style joined. The row styles carry
-    no underline or reverse, so a gap drawn in the cell's style looks as a plain one does."""
-    out = []
-    text, style = cells[0]
-    for t, s in cells[1:]:
-        if s is style:
-            text += t
-        else:
-            out.append(Segment(text, style))
-            text, style = t, s
-    out.append(Segment(text, style))
-    return out
 
 
 def _styles(look: Look, base: Style) -> dict[str, Style]:
