@@ -38,6 +38,9 @@ class Snapshot:
     pending_write: str | None = None
     held_by: str | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
+    # One loud line the screen shows as a banner while it holds, e.g. "metrics unavailable: ...;
+    # rollback in 15m0s if it persists" or "traffic writes stopped: forbidden ...". None: all is well.
+    alert: str | None = None
 
 
 class StateStore(Protocol):

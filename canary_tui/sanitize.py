@@ -35,3 +35,18 @@ def clean(text: object, limit: int | None = None) -> str:
     if limit is not None and len(s) > limit:
         s = s[: max(0, limit - 1)].rstrip() + "…"
     return s
+
+
+# Characters a JSON encoder leaves raw (it escapes only C0, quote and backslash) that a terminal
+# showing the line (`tail -f`, `jq`) would still act on: DEL, C1 (8-bit CSI), bidi and zero-width.
+_JSON_RAW = re.compile(r"[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def json_line_safe(line: str) -> str:
+    """An encoded JSON line with the characters above written as ``\\uXXXX`` escapes.
+
+    Such characters can only stand inside JSON strings, so the line stays valid JSON and decodes
+    to the original text. Every JSON Lines writer (stdout, audit log) passes its lines through this."""
+    if not _JSON_RAW.search(line):
+        return line
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
