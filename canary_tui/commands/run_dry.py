@@ -68,9 +68,10 @@ class DryRunJsonSink:
 
     def emit(self, event: Event) -> None:
         from ..core.events import Decided, Finished, to_line
+        from ..sanitize import json_line_safe
 
         extra = {"dryRun": True} if isinstance(event, (Decided, Finished)) else None
-        self.stream.write(to_line(event, extra) + "\n")
+        self.stream.write(json_line_safe(to_line(event, extra)) + "\n")
         self.stream.flush()
 
 

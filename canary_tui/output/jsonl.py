@@ -10,6 +10,7 @@ from typing import IO, Any
 from .. import __version__
 from ..core.durations import format_time
 from ..core.events import Evaluated, Event, to_line
+from ..sanitize import json_line_safe
 
 
 class JsonLinesSink:
@@ -19,7 +20,7 @@ class JsonLinesSink:
         self.stream = stream
 
     def emit(self, event: Event) -> None:
-        self.stream.write(to_line(event) + "\n")
+        self.stream.write(json_line_safe(to_line(event)) + "\n")
         self.stream.flush()
 
 
@@ -73,7 +74,7 @@ class AuditLog:
         )
 
     def emit(self, event: Event) -> None:
-        os.write(self._fd, (to_line(event, self._extra) + "\n").encode())
+        os.write(self._fd, (json_line_safe(to_line(event, self._extra)) + "\n").encode())
         if not isinstance(event, Evaluated):
             os.fsync(self._fd)
 
@@ -82,7 +83,7 @@ class AuditLog:
 
         data["run"] = self.run
         self._extra = {"run": self.run}
-        os.write(self._fd, (json.dumps(data, separators=(",", ":")) + "\n").encode())
+        os.write(self._fd, (json.dumps(data, separators=(",", ":")) + "\n").encode())  # ASCII: \u escapes
         if sync:
             os.fsync(self._fd)
 
