@@ -24,6 +24,8 @@ COMMANDS = {
     "check": "check",
     "manifests": "manifests",
     "report": "report",
+    "whatif": "whatif",
+    "tune": "tune",
     "promote": "operator",
     "hold": "operator",
     "resume": "operator",
