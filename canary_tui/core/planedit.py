@@ -87,7 +87,8 @@ def parse_value(text: str, what: str) -> Any:
     try:
         return yaml.safe_load(text) if text.strip() else None
     except yaml.YAMLError as e:
-        raise InputError(f"{what}: the value is not valid YAML: {e}") from None
+        why = " ".join(str(getattr(e, "problem", None) or e).split())
+        raise InputError(f"{what}: the value is not valid YAML: {why}") from None
 
 
 def parse_edit(text: str) -> Edit:
