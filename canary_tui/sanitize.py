@@ -20,7 +20,7 @@ _ESCAPES = re.compile(
     """,
     re.VERBOSE,
 )
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"[\t\n\r]+")
 
 
@@ -50,3 +50,24 @@ def json_line_safe(line: str) -> str:
     if not _JSON_RAW.search(line):
         return line
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
+
+
+# What a terminal would act on or hide: C0 (but tab and newline), DEL, C1, bidi controls,
+# zero-width characters, the line and paragraph separators and the BOM.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def visible(text: object, *, lines: bool = False) -> str:
+    """``text`` for a terminal with every control character shown, not acted on: ESC as ``\\x1b``,
+    U+202E as ``\\u202e``. Tabs stay; newlines stay only with ``lines`` (else ``\\n``). Error
+    messages, the timeline and ``check``'s summary pass through it: they show file names, key
+    paths and plan values as the user wrote them, so nothing is removed, only made visible."""
+    s = str(text)
+    if not lines and "\n" in s:
+        s = s.replace("\n", "\\n")
+    return _INVISIBLE.sub(_escape, s) if _INVISIBLE.search(s) else s

@@ -5,23 +5,28 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-_UNITS_US = {
-    "ns": 0.001,
-    "us": 1,
-    "µs": 1,
-    "μs": 1,
-    "ms": 1_000,
-    "s": 1_000_000,
-    "m": 60_000_000,
-    "h": 3_600_000_000,
+_UNITS_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "μs": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
 }
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_PART = re.compile(r"(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)")
+MAX_NS = (1 << 63) - 1
+"""The longest Go ``time.Duration`` (int64 nanoseconds), the range of Argo Rollouts' and Flagger's durations."""
+MAX_DURATION_TEXT = "2562047h47m16.854775807s"
+MAX_DURATION = timedelta(microseconds=(MAX_NS + 500) // 1000)
 
 
 def parse_duration(text: str) -> timedelta:
     """Parse a Go duration string such as ``12h``, ``1h30m`` or ``250ms`` (no sign allowed).
 
-    Raises ValueError with a message meant for a person.
+    Go's range is the limit: at most 2562047h47m16.854775807s. Raises ValueError with a message
+    meant for a person.
     """
     s = text.strip()
     if s == "0":
@@ -29,21 +34,41 @@ def parse_duration(text: str) -> timedelta:
     if not s:
         raise ValueError("empty duration")
     if s[0] in "+-":
-        raise ValueError(f"bad duration {text!r}: durations cannot be negative or signed")
+        raise ValueError(f"bad duration {_shown(text)}: durations cannot be negative or signed")
     pos = 0
-    total_us = 0.0
+    total_ns = 0
     while pos < len(s):
         m = _PART.match(s, pos)
-        if m is None:
+        if m is None or not (m.group(1) or m.group(2)):
             hint = ""
             if re.fullmatch(r"\d+(\.\d+)?", s):
                 hint = f" (missing unit: {s}s? {s}m?)"
             elif re.search(r"\d+d", s):
                 hint = " (days are not a unit: use h, e.g. 24h)"
-            raise ValueError(f"bad duration {text!r}: use h, m, s, ms, e.g. 90s, 5m, 1h30m{hint}")
-        total_us += float(m.group(1)) * _UNITS_US[m.group(2)]
+            raise ValueError(f"bad duration {_shown(text)}: use h, m, s, ms, e.g. 90s, 5m, 1h30m{hint}")
+        whole, frac, unit = m.group(1), m.group(2) or "", m.group(3)
+        if len(whole.lstrip("0")) > 20:  # past int64 whatever the unit: refuse before converting the digits
+            raise ValueError(_too_long(text))
+        unit_ns = _UNITS_NS[unit]
+        total_ns += int(whole or "0") * unit_ns
+        if frac:
+            frac = frac[:20]  # digits past a nanosecond of an hour change nothing
+            total_ns += int(frac) * unit_ns // 10 ** len(frac)
+        if total_ns > MAX_NS:
+            raise ValueError(_too_long(text))
         pos = m.end()
-    return timedelta(microseconds=round(total_us))
+    return timedelta(microseconds=(total_ns + 500) // 1000)
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:39] + "…")
+
+
+def _too_long(text: str) -> str:
+    return (
+        f"duration {_shown(text)} is out of range: at most {MAX_DURATION_TEXT} "
+        "(Go's time.Duration, as in Argo Rollouts and Flagger)"
+    )
 
 
 def format_duration(d: timedelta) -> str:

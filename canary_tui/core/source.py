@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path as FsPath
 from typing import Any
 
-import yaml
-
 from ..errors import InputError, Problem
+from .samples import Extracted, convert, extract
+from .yamlbuild import build_yaml
 
 Path = tuple[str | int, ...]
 
@@ -44,18 +48,148 @@ class Document:
             p = p[:-1]
 
 
-def parse_text(text: str, file: str) -> Document:
+@dataclass(frozen=True)
+class Limits:
+    """What one kind of file may hold; each limit is checked before its cost is paid."""
+
+    what: str  # "plan", "fixture", "state file": named in the messages
+    max_bytes: int  # the file (checked with stat before reading, and while reading)
+    max_structure: int  # the file without its long sample lists (those are read into arrays)
+    max_depth: int = 64  # nesting of mappings and lists
+    max_alias_nodes: int = 10_000  # values YAML aliases may add, all aliases together
+    sample_lists: bool = False  # read long number lists straight into arrays (fixtures)
+    max_samples: int = 1_000_000  # per sample list
+    max_total_samples: int = 8_000_000  # all sample lists together (8 bytes each in memory)
+    hint: str = ""  # what to do when the file is too big
+
+
+MB = 1 << 20
+PLAN = Limits("plan", 1 * MB, 1 * MB, hint="a plan is a few KB: is this the right file?")
+FIXTURE = Limits(
+    "fixture",
+    128 * MB,
+    4 * MB,
+    sample_lists=True,
+    hint="record with a longer --step, or split the window into several fixtures",
+)
+FIXTURE_JSON_STRUCTURE = 16 * MB
+"""JSON parses several times faster than YAML: the part outside sample lists may be bigger."""
+STATE = Limits("state file", 16 * MB, 16 * MB, hint="a state document is a few hundred KB: is this the right file?")
+
+
+def _size(n: int) -> str:
+    return f"{n / MB:.1f} MB" if n >= MB else f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} bytes"
+
+
+def read_bytes(path: str | FsPath, limits: Limits = PLAN) -> bytes:
+    """The file's bytes; its size is checked (stat first) before a byte is read. A FIFO or a
+    device is read up to the limit and refused past it."""
+    file = str(path)
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError
+            if stat.S_ISREG(st.st_mode) and st.st_size > limits.max_bytes:
+                raise _too_big(file, limits, st.st_size)
+            data = f.read(limits.max_bytes + 1)
+    except FileNotFoundError:
+        raise InputError([Problem(file, None, None, "no such file")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem(file, None, None, "is a directory, not a file")]) from None
+    except OSError as e:
+        raise InputError([Problem(file, None, None, e.strerror or str(e))]) from None
+    if len(data) > limits.max_bytes:
+        raise _too_big(file, limits, None)
+    return data
+
+
+def _too_big(file: str, limits: Limits, size: int | None) -> InputError:
+    is_ = f"is {_size(size)}" if size is not None else f"is over {_size(limits.max_bytes)}"
+    message = f"{is_}: a {limits.what} may be at most {_size(limits.max_bytes)}"
+    return InputError([Problem(file, None, None, f"{message} ({limits.hint})" if limits.hint else message)])
+
+
+def load_document(path: str | FsPath, limits: Limits = PLAN) -> Document:
+    """The one way canary-tui reads a YAML or JSON file: stat, read, cut sample lists out, parse."""
+    return parse_bytes(read_bytes(path, limits), str(path), limits)
+
+
+def parse_bytes(data: bytes, file: str, limits: Limits = PLAN) -> Document:
+    """Parse JSON when the file name or the text says JSON, YAML otherwise, within ``limits``."""
+    json_form = file.endswith(".json") or data.lstrip()[:1] in (b"{", b"[")
+    cut = extract(data, json_form) if limits.sample_lists else None
+    if cut is not None and cut.lists:
+        _check_samples(file, limits, cut.items)
+        try:
+            doc = _parse(cut.text, file, limits, json_form)
+            return _with_samples(doc, data, cut, limits)
+        except _PlaceholderInString:
+            pass  # a list inside a quoted string or a comment: read the file the ordinary way
+    return _parse(data, file, limits, json_form)
+
+
+def _check_samples(file: str, limits: Limits, items: list[int]) -> None:
+    longest, total = max(items), sum(items)
+    if longest > limits.max_samples:
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    None,
+                    None,
+                    f"a sample list holds {longest} samples: at most {limits.max_samples} ({limits.hint})",
+                )
+            ]
+        )
+    if total > limits.max_total_samples:
+        raise InputError(
+            [Problem(file, None, None, f"{total} samples in all: at most {limits.max_total_samples} ({limits.hint})")]
+        )
+
+
+def _parse(data: bytes, file: str, limits: Limits, json_form: bool) -> Document:
+    most = (
+        max(limits.max_structure, FIXTURE_JSON_STRUCTURE) if json_form and limits.sample_lists else limits.max_structure
+    )
+    if len(data) > most:
+        outside = " outside its sample lists" if limits.sample_lists else ""
+        hint = " (write samples as one-line lists, as `record` does" + (", or use JSON)" if not json_form else ")")
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    None,
+                    None,
+                    f"holds {_size(len(data))}{outside}: a {limits.what} may hold at most {_size(most)}{outside}"
+                    + (hint if limits.sample_lists else f" ({limits.hint})"),
+                )
+            ]
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise InputError([Problem(file, None, line, f"not UTF-8 text ({e.reason})")]) from None
+    if json_form:
+        return parse_json(text, file, limits)
+    return parse_yaml(text, file, limits)
+
+
+def parse_text(text: str, file: str, limits: Limits = PLAN) -> Document:
     """Parse JSON when the file name or the text says JSON, YAML otherwise."""
+    if limits.sample_lists:
+        return parse_bytes(text.encode("utf-8"), file, limits)
     stripped = text.lstrip()
     if file.endswith(".json") or stripped.startswith(("{", "[")):
-        return parse_json(text, file)
-    return parse_yaml(text, file)
+        return parse_json(text, file, limits)
+    return parse_yaml(text, file, limits)
 
 
 # --------------------------------------------------------------------------- JSON
 
 
-def parse_json(text: str, file: str) -> Document:
+def parse_json(text: str, file: str, limits: Limits = PLAN) -> Document:
     """Parse JSON; duplicate keys are refused (lines are not tracked: JSON is for big recordings)."""
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -72,6 +206,10 @@ def parse_json(text: str, file: str) -> Document:
         raise InputError([Problem(file, None, None, f"duplicate key {e.key!r}")]) from None
     except json.JSONDecodeError as e:
         raise InputError([Problem(file, None, e.lineno, f"not valid JSON: {e.msg} (column {e.colno})")]) from None
+    except RecursionError:
+        raise _too_deep(file, limits, None) from None
+    if _depth_over(data, limits.max_depth):
+        raise _too_deep(file, limits, None)
     return Document(file, data)
 
 
@@ -80,101 +218,86 @@ class _DuplicateKey(Exception):
         self.key = key
 
 
+def _too_deep(file: str, limits: Limits, line: int | None) -> InputError:
+    return InputError([Problem(file, None, line, f"nested deeper than {limits.max_depth} levels: flatten it")])
+
+
+def _depth_over(data: Any, max_depth: int) -> bool:
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        if depth >= max_depth:
+            return True
+        stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+    return False
+
+
 # --------------------------------------------------------------------------- YAML
 
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
+# YAML 1.1 allows these raw (tab, line breaks, printable Unicode); anything else stops the parser
+_NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def parse_yaml(text: str, file: str) -> Document:
+def parse_yaml(text: str, file: str, limits: Limits = PLAN) -> Document:
     """Parse one YAML document keeping key lines; refuse duplicate keys and multiple documents."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = e.problem or e.context or "syntax error"
-        raise InputError([Problem(file, None, line, f"not valid YAML: {what}")]) from None
-    except yaml.YAMLError as e:
-        raise InputError([Problem(file, None, None, f"not valid YAML: {e}")]) from None
-    finally:
-        loader.dispose()
-    doc = Document(file, None)
-    if node is None:
-        return doc
-    builder = _Builder(file, doc.lines)
-    doc.data = builder.build(node, ())
-    if builder.problems:
-        raise InputError(builder.problems)
+    bad = _NOT_PRINTABLE.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        code = f"U+{ord(bad.group()):04X}"
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    None,
+                    line,
+                    f"control character {code} at column {column}: YAML does not allow it in a file; "
+                    f"inside double quotes write it as \\u{ord(bad.group()):04x}",
+                )
+            ]
+        )
+    data, lines = build_yaml(text, file, max_depth=limits.max_depth, max_alias_nodes=limits.max_alias_nodes)
+    return Document(file, data, lines)
+
+
+# --------------------------------------------------------------------------- sample lists
+
+
+class _PlaceholderInString(Exception):
+    pass
+
+
+def _with_samples(doc: Document, data: bytes, cut: Extracted, limits: Limits) -> Document:
+    """Put each extracted list back where its placeholder stands: a SampleArray for a series side
+    (``series.<gate>.canary|stable``), a plain list of numbers anywhere else."""
+    prefix = cut.prefix
+    n = len(prefix)
+    stack: list[tuple[Any, Path]] = [(doc.data, ())]
+    while stack:
+        value, path = stack.pop()
+        keys: Any
+        if isinstance(value, dict):
+            keys = list(value)
+        elif isinstance(value, list):
+            keys = range(len(value))
+        else:
+            continue
+        for k in keys:
+            v = value[k]
+            if isinstance(v, str):
+                if v.startswith(prefix) and v[n:].isdigit() and int(v[n:]) < len(cut.lists):
+                    samples = convert(data, cut.lists[int(v[n:])])
+                    side = len(path) == 2 and path[0] == "series" and k in ("canary", "stable")
+                    value[k] = samples if side else list(samples)
+                elif prefix in v:
+                    raise _PlaceholderInString
+            elif isinstance(v, (dict, list)):
+                stack.append((v, (*path, k)))
     return doc
-
-
-class _Builder:
-    """Walks composed YAML nodes into plain data (SafeLoader semantics) with line tracking."""
-
-    def __init__(self, file: str, lines: dict[Path, int]) -> None:
-        self.file = file
-        self.lines = lines
-        self.problems: list[Problem] = []
-        self._scalar = yaml.SafeLoader("").construct_object
-
-    def build(self, node: yaml.Node, path: Path) -> Any:
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.ScalarNode):
-            return self._build_scalar(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
-        if isinstance(node, yaml.MappingNode):
-            return self._build_mapping(node, path)
-        raise InputError([Problem(self.file, render_path(path), node.start_mark.line + 1, "unsupported YAML node")])
-
-    def _build_scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
-        try:
-            value = self._scalar(node, deep=True)
-        except yaml.YAMLError as e:
-            self.problems.append(Problem(self.file, render_path(path), node.start_mark.line + 1, str(e)))
-            return None
-        if node.tag == "tag:yaml.org,2002:timestamp":
-            return node.value  # keep timestamps as the text the user wrote
-        return value
-
-    def _build_mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key_node, value_node in self._pairs(node):
-            key = self._scalar(key_node, deep=True) if isinstance(key_node, yaml.ScalarNode) else None
-            line = key_node.start_mark.line + 1
-            if not isinstance(key, str):
-                if isinstance(key, (int, float, bool)) or key is None:
-                    key = str(key_node.value)
-                else:
-                    self.problems.append(Problem(self.file, render_path(path), line, "keys must be plain strings"))
-                    continue
-            if key in out:
-                first = self.lines.get((*path, key))
-                where = f" (first at line {first})" if first else ""
-                self.problems.append(Problem(self.file, render_path((*path, key)), line, f"duplicate key{where}"))
-                continue
-            self.lines[(*path, key)] = line
-            out[key] = self.build(value_node, (*path, key))
-        return out
-
-    def _pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
-        """Resolve ``<<`` merge keys the way SafeLoader does (explicit keys win)."""
-        merged: list[tuple[yaml.Node, yaml.Node]] = []
-        own: list[tuple[yaml.Node, yaml.Node]] = []
-        for k, v in node.value:
-            if k.tag == "tag:yaml.org,2002:merge":
-                sources = v.value if isinstance(v, yaml.SequenceNode) else [v]
-                for src in sources:
-                    if isinstance(src, yaml.MappingNode):
-                        merged.extend(self._pairs(src))
-            else:
-                own.append((k, v))
-        own_keys = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
-        return [(k, v) for k, v in merged if k.value not in own_keys] + own
 
 
 def is_number(value: Any) -> bool:
