@@ -69,6 +69,7 @@ def pod_to_dict(p: Pod) -> dict[str, Any]:
         "cpu": p.cpu,
         "memoryBytes": p.memory_bytes,
         "ageSeconds": None if p.age is None else int(p.age.total_seconds()),
+        "container": p.container,
     }
 
 

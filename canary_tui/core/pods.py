@@ -12,7 +12,13 @@ from .model import PodSignal
 
 @dataclass(frozen=True, slots=True)
 class Pod:
-    """One pod of either version. ``cpu`` is in cores, ``age`` at the time of the snapshot."""
+    """One pod of either version. ``cpu`` is in cores, ``age`` at the time of the snapshot.
+
+    ``phase`` is what ``kubectl get pods`` shows in STATUS (``Init:CrashLoopBackOff``, ``OOMKilled``).
+    ``restarts`` and ``ready`` count every container: the app's, init containers and native sidecars
+    (``restartPolicy: Always`` in ``initContainers``, e.g. istio-proxy). ``container`` names the one
+    container that is not well, its kind, state and reason (``istio-proxy (sidecar): CrashLoopBackOff,
+    5 restarts, last OOMKilled``); None when all are well."""
 
     name: str
     version: str
@@ -22,6 +28,7 @@ class Pod:
     cpu: float | None = None
     memory_bytes: int | None = None
     age: timedelta | None = None
+    container: str | None = None
 
 
 def pod_reading(pods: Iterable[Pod] | None, canary_version: str, signal: PodSignal) -> Reading:

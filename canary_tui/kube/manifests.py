@@ -158,11 +158,16 @@ def _alerts(
 
 
 def pod_query(plan: Plan, gate: Gate, namespace: str) -> str:
-    """A pod gate's signal from kube-state-metrics."""
+    """A pod gate's signal from kube-state-metrics. Restarts count the init containers and native
+    sidecars too (kube-state-metrics keeps them in a metric of their own); readiness is the pod's
+    Ready condition, which a native sidecar that is not ready turns false."""
     pods = f'namespace="{namespace}",pod=~"{plan.canary.deployment}-.*"'
     if gate.signal is PodSignal.RESTARTS:
         window = format_short(plan.interval * plan.failure_limit)
-        return f"sum(increase(kube_pod_container_status_restarts_total{{{pods}}}[{window}]))"
+        return " + ".join(
+            f"(sum(increase({metric}{{{pods}}}[{window}])) or vector(0))"
+            for metric in ("kube_pod_container_status_restarts_total", "kube_pod_init_container_status_restarts_total")
+        )
     return f'sum(kube_pod_status_ready{{{pods},condition="false"}})'
 
 

@@ -13,6 +13,7 @@ from ..core.model import Plan
 from ..core.pods import Pod
 from ..sanitize import clean
 from .client import ApiError, ReadClient
+from .podstatus import health
 from .resources import DEPLOYMENTS, POD_METRICS, PODS, Kind
 
 _QUANTITY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$")
@@ -64,25 +65,14 @@ def selector_text(selector: dict[str, Any] | None) -> str:
 
 
 def status_text(pod: dict[str, Any]) -> str:
-    """What ``kubectl get pods`` shows in STATUS: a container's waiting/terminated reason, else the phase."""
-    if (pod.get("metadata") or {}).get("deletionTimestamp"):
-        return "Terminating"
-    status = pod.get("status") or {}
-    for cs in status.get("containerStatuses") or []:
-        state = cs.get("state") or {}
-        for key in ("waiting", "terminated"):
-            reason = (state.get(key) or {}).get("reason")
-            if reason and reason != "Completed":
-                return clean(reason, 40)
-    return clean(status.get("phase") or "Unknown", 40)
+    """What ``kubectl get pods`` shows in STATUS (``Init:CrashLoopBackOff``, ``OOMKilled``, ``Terminating``)."""
+    return health(pod).status
 
 
 def to_pod(obj: dict[str, Any], version: str, at: datetime, usage: dict[str, tuple[float, int]]) -> Pod:
     meta = obj.get("metadata") or {}
-    status = obj.get("status") or {}
     name = clean(meta.get("name") or "?", 120)
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
-    restarts = sum(int(cs.get("restartCount") or 0) for cs in status.get("containerStatuses") or [])
+    h = health(obj)
     age = None
     if meta.get("creationTimestamp"):
         try:
@@ -90,7 +80,7 @@ def to_pod(obj: dict[str, Any], version: str, at: datetime, usage: dict[str, tup
         except ValueError:
             age = None
     cpu, memory = usage.get(meta.get("name") or "", (None, None))
-    return Pod(name, version, status_text(obj), ready, restarts, cpu, memory, age)
+    return Pod(name, version, h.status, h.ready, h.restarts, cpu, memory, age, h.container)
 
 
 class PodReader:

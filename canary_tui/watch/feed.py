@@ -214,6 +214,7 @@ def pod_from_dict(d: Any) -> Pod | None:
             cpu=float(cpu) if isinstance(cpu, int | float) else None,
             memory_bytes=int(memory) if isinstance(memory, int | float) else None,
             age=timedelta(seconds=int(age)) if isinstance(age, int | float) else None,
+            container=clean(d["container"], 80) if d.get("container") else None,
         )
     except (TypeError, ValueError):
         return None

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from fakeparts import KINDS, Record, Rule, now_text
+from fakepods import STATES
 from fakeserve import FakeStore
 
 
@@ -125,6 +126,23 @@ class FakeKube(FakeStore):
             obj["metadata"]["resourceVersion"] = self.next_rv()
             if plural == "deployments":
                 self._sync_pods(namespace, name)
+
+    def pods_of(self, deployment: str, namespace: str = "shop") -> list[str]:
+        """The names of a Deployment's pods now, sorted."""
+        with self.lock:
+            return sorted(
+                k[3]
+                for k, p in self.objects.items()
+                if k[1] == "pods" and k[2] == namespace and p["metadata"]["labels"].get("fake/owner") == deployment
+            )
+
+    def pod_state(self, name: str, state: str, namespace: str = "shop", **kw: Any) -> dict[str, Any]:
+        """The kubelet reports pod ``name`` in ``state`` (a key of ``fakepods.STATES``): new status."""
+        with self.lock:
+            pod = self.objects[("", "pods", namespace, name)]
+            STATES[state](pod, **kw)
+            pod["metadata"]["resourceVersion"] = self.next_rv()
+            return copy.deepcopy(pod)
 
     def delete(self, group: str, plural: str, name: str, namespace: str = "shop") -> None:
         with self.lock:

@@ -4,6 +4,7 @@ pods that follow the Deployments, PodMetrics, access reviews (see ``fakeapi`` fo
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import threading
@@ -28,6 +29,7 @@ from fakeparts import (
     now_text,
     status_body,
 )
+from fakepods import new_pod
 
 
 class FakeStore:
@@ -57,8 +59,12 @@ class FakeStore:
         return True
 
     def _sync_pods(self, ns: str, deployment: str) -> None:
-        """The controller manager, in one line per step: pods follow spec.replicas."""
+        """The controller manager, in one line per step: pods follow spec.replicas, and a changed pod
+        template replaces them all (a rollout that finished at once), named by pod-template-hash."""
         dep = self.objects.get(("apps", "deployments", ns, deployment))
+        template = ((dep or {}).get("spec") or {}).get("template") or {}
+        digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
+        pod_hash = "".join("bcdfghjklmnpqrstvwxz2456789"[int(c, 16)] for c in digest[:10])
         owned = sorted(
             (
                 k
@@ -67,6 +73,9 @@ class FakeStore:
             ),
             key=lambda k: k[3],
         )
+        for key in [k for k in owned if self.objects[k]["metadata"]["labels"].get("pod-template-hash") != pod_hash]:
+            del self.objects[key]
+            owned.remove(key)
         want = int((dep or {}).get("spec", {}).get("replicas") or 0) if dep else 0
         if dep is not None:
             dep["status"] = {
@@ -77,38 +86,12 @@ class FakeStore:
             }
         for key in owned[want:]:
             del self.objects[key]
-        template = ((dep or {}).get("spec", {}).get("template") or {}).get("metadata", {}).get("labels", {})
+        labels = {**(template.get("metadata") or {}).get("labels", {}), "fake/owner": deployment}
+        labels["pod-template-hash"] = pod_hash
         for _ in range(want - len(owned)):
             self._pods += 1
-            name = f"{deployment}-7d9f8c6b5-{self._pods:05d}"
-            self.objects[("", "pods", ns, name)] = {
-                "apiVersion": "v1",
-                "kind": "Pod",
-                "metadata": {
-                    "name": name,
-                    "namespace": ns,
-                    "uid": str(uuid.uuid4()),
-                    "resourceVersion": self.next_rv(),
-                    "creationTimestamp": now_text(),
-                    "labels": {**template, "fake/owner": deployment},
-                },
-                "spec": {"containers": [{"name": "app", "image": "example/app"}]},
-                "status": {
-                    "phase": "Running",
-                    "conditions": [{"type": "Ready", "status": "True"}],
-                    "containerStatuses": [
-                        {
-                            "name": "app",
-                            "image": "example/app",
-                            "imageID": "docker.io/example/app@sha256:0123",
-                            "ready": True,
-                            "started": True,
-                            "restartCount": 0,
-                            "state": {"running": {"startedAt": now_text()}},
-                        }
-                    ],
-                },
-            }
+            name = f"{deployment}-{pod_hash}-{self._pods:05d}"
+            self.objects[("", "pods", ns, name)] = new_pod(name, ns, dict(labels), template, self.next_rv())
 
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], body_bytes: bytes

@@ -29,6 +29,7 @@ from ..model import POD_COLUMNS, short_duration
 HEADINGS = {"cpu": "CPU", "memory": "memory"}
 RIGHT = {"restarts", "cpu", "memory", "age"}
 GAP = 2
+CONTAINER_LIMIT = 64  # "istio-proxy (sidecar): CrashLoopBackOff, 5 restarts, last Error"
 NAME_LIMIT = 63  # a Kubernetes name is at most 63 characters in a label; longer is cut with …
 
 
@@ -127,15 +128,27 @@ class PodTable(ScrollView, can_focus=True):
             out = cache[text] = clean(text, 24)
         return out
 
+    def _clean_long(self, text: str | None) -> str:
+        """``sanitize.clean`` of a container's story (kube reasons are outside strings), remembered."""
+        cache = self._cleaned
+        key = "\0" + (text or "")
+        out = cache.get(key)
+        if out is None:
+            out = cache[key] = clean(text or "", CONTAINER_LIMIT)
+        return out
+
     def _measure(self) -> dict[str, int]:
         rows = self.rows
         w = {key: len(HEADINGS.get(key, key)) + 2 for key in POD_COLUMNS}  # room for the sort arrow
         w["name"] = max([w["name"], *(len(n) for n in self._names)])
         w["version"] = max([w["version"], *(len(p.version) for p in rows[:200])])
         w["phase"] = max([w["phase"], *(len(p.phase) for p in rows[:200])], default=w["phase"])
-        w["phase"] = min(w["phase"], 18)
+        w["phase"] = min(w["phase"], 22)  # Init:CrashLoopBackOff
         w["version"] = min(w["version"], 12)
         w["age"] = max(w["age"], 6)
+        troubled = [len(self._clean_long(p.container)) for p in rows[:200] if p.container]
+        if troubled:  # the container that is not well (init, sidecar or app): only when a pod has one
+            w["container"] = min(max(len("container"), *troubled), CONTAINER_LIMIT)
         return w
 
     def _total_width(self) -> int:
@@ -145,8 +158,12 @@ class PodTable(ScrollView, can_focus=True):
         """Column widths for the current width: the name column gives way first."""
         widths = dict(self._widths)
         excess = self._total_width() - self.scrollable_content_region.width
-        if excess > 0:
-            widths["name"] = max(12, widths["name"] - excess)
+        # the name gives way first (to 20 cells), then the container's story (to 24), then the name again
+        for key, least in (("name", 20), ("container", 24), ("name", 12)):
+            if excess > 0 and widths.get(key, 0) > least:
+                cut = min(excess, widths[key] - least)
+                widths[key] -= cut
+                excess -= cut
         return widths
 
     # ------------------------------------------------------------------ drawing
@@ -243,6 +260,8 @@ class PodTable(ScrollView, can_focus=True):
             if key == self.sort_column:
                 label += " ▼" if self.sort_reverse else " ▲"
             labels.append(_fit(label, widths[key], key in RIGHT))
+        if "container" in widths:
+            labels.append(_fit("container", widths["container"], False))
         return [Segment(_SPACES.join(labels), heading)]
 
     def _row_styles(self) -> dict[str, Style]:
@@ -260,6 +279,10 @@ class PodTable(ScrollView, can_focus=True):
         age = short_duration(p.age) if p.age is not None else "-"
         # each cell carries the gap after it (the row styles draw blanks plainly), and neighbours in
         # one style share a segment: every later step (filters, compositing) is paid per segment
+        container = []
+        if "container" in w:
+            text = self._clean_long(p.container) if p.container else ""
+            container = [Segment(gap + _fit(text, w["container"], False), st["bad"])]
         return joined(
             [
                 Segment(_fit(self._names[index], w["name"], False) + gap, st["text"]),
@@ -270,6 +293,7 @@ class PodTable(ScrollView, can_focus=True):
                 Segment(_fit(cpu, w["cpu"], True) + gap, st["text"]),
                 Segment(_fit(memory, w["memory"], True) + gap, st["text"]),
                 Segment(_fit(age, w["age"], True), st["muted"]),
+                *container,
             ]
         )
 
