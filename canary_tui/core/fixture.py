@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path as FsPath
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, Problem, WrongKind
 from .durations import parse_time
 from .model import GateSource, Plan
-from .planfile import API_VERSION, load_plan, parse_plan, read_text
+from .planfile import API_VERSION, load_plan, parse_plan, refuse_other_kind
 from .pods import Pod
 from .reader import Reader
 from .rule import ActionKind, Outcome
-from .source import Document, Path, as_sample, parse_text
+from .samples import SampleArray
+from .source import FIXTURE, Document, Path, as_sample, load_document
 
-Samples = list[float | None]
-_FAST_TYPES = (float, int, type(None))
+Samples = Sequence[float | None]
+"""A series' samples: a SampleArray (8 bytes a sample) when read from a file; None = no data."""
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,9 @@ class Fixture:
 
 def load_fixture(path: str | FsPath) -> Fixture:
     """Read and validate a fixture (YAML or JSON); InputError names file, key path and line."""
-    text = read_text(path)
-    return parse_fixture(parse_text(text, str(path)))
+    doc = load_document(path, FIXTURE)
+    refuse_other_kind(doc, "MetricFixture")
+    return parse_fixture(doc)
 
 
 def parse_fixture(doc: Document) -> Fixture:
@@ -147,6 +149,9 @@ def _build(r: Reader, doc: Document) -> Fixture | None:
     expect = _expect(r, top.get("expect"), plan)
     if r.problems or plan is None or start is None or step is None or series is None:
         return None
+    _fits_calendar(r, start, step, plan, series, checks, pods, actions)
+    if r.problems:
+        return None
     return Fixture(
         name=name,
         description=description,
@@ -180,27 +185,59 @@ def _plan(r: Reader, doc: Document, top: dict[str, Any]) -> Plan | None:
     if not path.is_file():
         r.problem(("planRef",), f"no such file {str(path)!r}")
         return None
+    line = doc.line(("planRef",))
+    try:
+        same = path.samefile(doc.file)
+    except OSError:
+        same = False
+    if same:
+        raise InputError([Problem(doc.file, "planRef", line, f"planRef cycle: {doc.file} -> {path}")])
     try:
         return load_plan(path)
+    except WrongKind as e:
+        what = f"planRef {doc.file} -> {path}: that file is {e.found}, not a CanaryPlan"
+        raise InputError([Problem(doc.file, "planRef", line, what)]) from None
     except InputError as e:
         r.problems.extend(e.problems)
         return None
 
 
+def _fits_calendar(
+    r: Reader,
+    start: datetime,
+    step: timedelta,
+    plan: Plan,
+    series: Mapping[str, Any],
+    checks: Mapping[str, list[bool | None]],
+    pods: tuple[PodSnapshot, ...],
+    actions: tuple[FixtureAction, ...],
+) -> None:
+    """Every time the replay computes (the last sample, snapshot or action, and an evaluation or two
+    past them) must be a date: Python's calendar ends with the year 9999."""
+    lengths = [len(c) for c in checks.values()]
+    for s in series.values():
+        lengths += [len(x) for x in vars(s).values() if isinstance(x, Sequence) and not isinstance(x, str)]
+    latest = max([(max(lengths, default=1) - 1) * step] + [x.at for x in pods] + [a.at for a in actions])
+    try:
+        start + latest + 2 * plan.interval
+    except OverflowError:
+        r.problem(("step",), "the fixture would end after the year 9999: use a shorter step or fewer samples")
+
+
 def _samples(r: Reader, value: Any, p: Path) -> Samples | None:
+    if isinstance(value, SampleArray):
+        return value  # read straight from the file's bytes
     if not isinstance(value, list):
         r.problem(p, "want a list of numbers (null for no data)")
         return None
-    if all(type(x) in _FAST_TYPES for x in value):
-        return value
-    out: Samples = []
+    out: list[float | None] = []
     for i, x in enumerate(value):
         try:
             out.append(as_sample(x))
         except ValueError as e:
             r.problem((*p, i), str(e))
             return None
-    return out
+    return SampleArray.of(out)
 
 
 def _series(r: Reader, value: Any, plan: Plan | None) -> dict[str, Series] | None:

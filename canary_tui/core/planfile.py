@@ -8,12 +8,14 @@ from pathlib import Path as FsPath
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, WrongKind
+from .durations import format_duration
 from .extfile import read_checks, read_notify
 from .gatefile import effective_thresholds, read_gates, read_phases
 from .model import (
     BasicAuth,
     Metrics,
+    Phase,
     Plan,
     Promotion,
     Provider,
@@ -22,7 +24,7 @@ from .model import (
     Version,
 )
 from .reader import Reader
-from .source import Document, Path, parse_text
+from .source import FIXTURE, PLAN, Document, Path, load_document, read_bytes
 
 API_VERSION = "canary-tui/v1alpha1"
 DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -35,21 +37,39 @@ DEFAULT_MIN_HEALTH_SCORE = 80.0
 
 def load_plan(path: str | FsPath) -> Plan:
     """Read, parse and validate a plan file; raises InputError naming file, key path and line."""
-    text = read_text(path)
-    return parse_plan(parse_text(text, str(path)))
+    doc = load_document(path, PLAN)
+    refuse_other_kind(doc, "CanaryPlan")
+    return parse_plan(doc)
 
 
 def read_text(path: str | FsPath) -> str:
+    """A plan's or a fixture's text, its size checked first (prefer ``source.load_document``)."""
+    data = read_bytes(path, FIXTURE)
     try:
-        return FsPath(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem(str(path), None, None, "no such file")]) from None
-    except IsADirectoryError:
-        raise InputError([Problem(str(path), None, None, "is a directory, not a file")]) from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise InputError([Problem(str(path), None, None, f"not UTF-8 text ({e.reason})")]) from None
-    except OSError as e:
-        raise InputError([Problem(str(path), None, None, e.strerror or str(e))]) from None
+
+
+KINDS = {
+    "CanaryPlan": "a CanaryPlan",
+    "MetricFixture": "a MetricFixture",
+    "CanaryState": "a CanaryState (a state file)",
+}
+TAKES = {
+    "CanaryPlan": "use `check`, `run` or `manifests` for plans",
+    "MetricFixture": "use `replay`, `whatif` or `tune` for fixtures",
+    "CanaryState": "use `watch --state-file` or `report` for state files",
+}
+
+
+def refuse_other_kind(doc: Document, want: str) -> None:
+    """One message when the file is another kind of canary-tui document than the one wanted
+    (the CLI names the command: ``x.yaml is a MetricFixture; `check` takes a CanaryPlan``)."""
+    data = doc.data
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if isinstance(kind, str) and kind != want and kind in KINDS:
+        raise WrongKind(doc.file, KINDS[kind], want, TAKES[kind])
 
 
 def parse_plan(doc: Document, prefix: Path = (), data: Any = None) -> Plan:
@@ -105,6 +125,8 @@ class _PlanBuilder:
         promotion = r.choice(spec, sp, "promotion", [p.value for p in Promotion], "auto")
         gates = read_gates(self.r, spec.get("gates"))
         phases = read_phases(self.r, spec.get("phases"), gates)
+        if interval is not None and phases is not None:
+            self.interval_fits(interval, phases)
         phase_names = {p.name for p in phases} if phases is not None else None
         checks = read_checks(r, spec.get("checks", []), phase_names, {g.name for g in gates or []})
         notify = read_notify(r, spec.get("notify", []))
@@ -246,6 +268,22 @@ class _PlanBuilder:
             insecure_skip_verify=bool(r.get(m, p, "insecureSkipVerify", "bool", False)),
             headers=MappingProxyType({str(k): str(v) for k, v in headers.items()}),
         )
+
+    def interval_fits(self, interval: timedelta, phases: list[Phase]) -> None:
+        """An interval no longer than the shortest non-zero phase: else that phase soaks a whole
+        interval longer than planned (its promotion waits for the next evaluation)."""
+        timed = [(i, p) for i, p in enumerate(phases) if p.duration > timedelta(0)]
+        if not timed:
+            return
+        i, shortest = min(timed, key=lambda ip: ip[1].duration)
+        if interval > shortest.duration:
+            short = format_duration(shortest.duration)
+            self.r.problem(
+                ("spec", "interval"),
+                f"{format_duration(interval)} is longer than the shortest phase "
+                f"(spec.phases[{i}] {shortest.name!r}, {short}): it would soak a whole interval, not {short}; "
+                f"use an interval of at most {short}",
+            )
 
     def positive_int(self, spec: dict[str, Any], key: str, default: int) -> int:
         value = self.r.get(spec, ("spec",), key, "int", default)
