@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from fakepods import with_sidecar
-from kubehelpers import deployment, lines, run_cli, stored_doc, vs_weights
+from kubehelpers import ROOT, deployment, lines, run_cli, stored_doc, vs_weights
 
 from canary_tui.kube.pods import to_pod
 
@@ -96,3 +96,56 @@ def test_the_pod_table_names_the_crashing_sidecar(fake, kenv, write_plan, monkey
     assert " v2 " in row and " Init:CrashLoopBackOff " in row and " no " in row
     assert "istio-proxy (sidecar): CrashLoopBackOff, 3 restarts, last Error" in row
     assert " 3 " in row  # the restarts column counts the sidecar's
+
+
+def test_the_generated_restarts_alert_fires_on_a_crashing_sidecar(cli, tmp_path):
+    """promtool evaluates the PrometheusRule over kube-state-metrics series: the app container never
+    restarts, the istio-proxy sidecar restarts every minute."""
+    import subprocess
+
+    import yaml
+
+    out = cli("manifests", ROOT / "fixtures" / "plans" / "seed.yaml").out
+    rule = next(d for d in yaml.safe_load_all(out) if d["kind"] == "PrometheusRule")
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"groups": rule["spec"]["groups"]}))
+    pod = 'namespace="default",pod="canary-deployment-v2-5d8f7-x2x4z",uid="u1"'
+    tests = {
+        "rule_files": ["rules.yaml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [
+                    {"series": f'kube_pod_container_status_restarts_total{{{pod},container="app"}}', "values": "0x40"},
+                    {
+                        "series": f'kube_pod_init_container_status_restarts_total{{{pod},container="istio-proxy"}}',
+                        "values": "0+1x40",
+                    },
+                ],
+                "alert_rule_test": [
+                    {
+                        "eval_time": "25m",
+                        "alertname": "CanaryRestartsHigh",
+                        "exp_alerts": [
+                            {
+                                "exp_labels": {
+                                    "canary_tui_plan": "canary-deployment",
+                                    "severity": "critical",
+                                    "track": "canary",
+                                    "version": "v2",
+                                },
+                                "exp_annotations": {
+                                    "summary": "v2 canary_restarts > 0",
+                                    "description": "canary_restarts of canary-deployment v2 is 10 (> 0); "
+                                    "canary-tui rolls back after 2 such evaluations.",
+                                },
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    (tmp_path / "tests.yaml").write_text(yaml.safe_dump(tests))
+    proc = subprocess.run(["promtool", "test", "rules", "tests.yaml"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
