@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from .core.checks import CheckOutcome
+from .core.countsfixture import CountsCursor, CountsSeries
 from .core.extensions import Check
 from .core.fixture import Fixture, Samples
 from .core.gates import Reading
@@ -23,11 +24,14 @@ class FixtureMetrics:
     def __init__(self, fixture: Fixture) -> None:
         self.fixture = fixture
         self._gates: list[tuple[str, Samples, int, Samples | None, int]] = []
+        self._counts: list[tuple[str, CountsCursor]] = []  # counts gates: increments between evaluations
         for g in fixture.plan.gates:
             if g.source is not GateSource.PROMETHEUS:
                 continue
             series = fixture.series.get(g.name)
-            if series is None:
+            if isinstance(series, CountsSeries):
+                self._counts.append((g.name, CountsCursor(series)))
+            elif series is None:
                 self._gates.append((g.name, [], 0, None, 0))
             else:
                 stable = series.stable
@@ -38,7 +42,7 @@ class FixtureMetrics:
         i = (at - f.start) // f.step
         out: dict[str, Reading] = {}
         if i < 0:
-            return {name: _EMPTY for name, *_ in self._gates}
+            return {name: _EMPTY for name, *_ in [*self._gates, *self._counts]}
         for name, canary, n_canary, stable, n_stable in self._gates:
             if i < n_canary:
                 if stable is None:
@@ -54,6 +58,9 @@ class FixtureMetrics:
                     PAST_END,
                     PAST_END if stable is not None and i >= n_stable else None,
                 )
+        for name, cursor in self._counts:
+            counts, why = cursor.take(i)
+            out[name] = Reading(counts=counts) if counts is not None else Reading(error=why)
         return out
 
 

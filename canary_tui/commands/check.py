@@ -94,5 +94,16 @@ def describe(plan: Plan) -> str:
     lines.append(f"  gates    {len(plan.gates)} (health-score weight in brackets):")
     for g in plan.gates:
         src = f"pods: {g.signal.value if g.signal else ''}" if g.source is GateSource.PODS else "prometheus"
+        if g.judge is not None:
+            from ..core.judgefile import judge_text
+
+            lines.append(f"    {g.name:<20} [{fmt(g.weight)}] {judge_text(g.judge)}  ({src})")
+            continue
         lines.append(f"    {g.name:<20} [{fmt(g.weight)}] {thresholds_text(g.thresholds, g.unit)}  ({src})")
+    full = [p.name for p in plan.phases if p.weight == 100 and p.duration.total_seconds() > 0]
+    if full and any(g.judge is not None for g in plan.gates):
+        lines.append(
+            f"  note     in {', '.join(full)} (100%) stable has no traffic: counts judges carry their evidence "
+            "unchanged, mann-whitney windows empty out (nodata)"
+        )
     return "\n".join(lines)

@@ -90,7 +90,10 @@ def load(args: argparse.Namespace) -> tuple[Plan, datetime]:
 
     if args.scenario not in _scenarios():
         raise InputError(f"no scenario {args.scenario!r}; choose one of {', '.join(_scenarios())}")
-    plan = load_plan(args.plan or demo_plan_path())
+    from ..sim.scenarios import SCENARIOS
+
+    own = SCENARIOS[args.scenario].plan  # a scenario that needs its own plan (doubled-errors: judges.yaml)
+    plan = load_plan(args.plan or (demo_plan_path().parent / own if own else demo_plan_path()))
     start = FIXED_START
     if args.start:
         try:

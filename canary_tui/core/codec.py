@@ -10,6 +10,7 @@ from .checks import CheckResult
 from .durations import format_time, parse_time
 from .events import number
 from .gates import GateResult, Status
+from .judges.codec import judges_from_dict, judges_to_dict, stats_from_dict, stats_to_dict
 from .model import Plan
 from .rule import Evaluation, Outcome, State
 
@@ -36,6 +37,8 @@ def state_to_dict(state: State) -> dict[str, Any]:
         out["checkFails"] = dict(state.check_fails)
         out["checkNodata"] = dict(state.check_nodata)
         out["checksPassed"] = sorted(state.checks_passed)
+    if state.judges:
+        out["judges"] = judges_to_dict(state.judges)
     return out
 
 
@@ -54,6 +57,7 @@ def evaluation_to_dict(e: Evaluation) -> dict[str, Any]:
                 "fails": r.fails,
                 "nodata": r.nodata,
                 **({"warnings": list(r.warnings)} if r.warnings else {}),
+                **({"stats": stats_to_dict(r.stats)} if r.stats is not None else {}),
             }
             for r in e.results
         ],
@@ -96,6 +100,7 @@ def state_from_dict(data: dict[str, Any], plan: Plan) -> State:
             check_fails=MappingProxyType({str(k): int(v) for k, v in data.get("checkFails", {}).items()}),
             check_nodata=MappingProxyType({str(k): int(v) for k, v in data.get("checkNodata", {}).items()}),
             checks_passed=frozenset(str(x) for x in data.get("checksPassed", [])),
+            judges=MappingProxyType(judges_from_dict(data.get("judges") or {}, plan.judges(index))),
         )
     except (KeyError, TypeError, AttributeError) as e:
         raise ValueError(f"malformed state: {e!r}") from None
@@ -118,6 +123,7 @@ def evaluation_from_dict(data: dict[str, Any], plan: Plan) -> Evaluation:
                 fails=int(g.get("fails", 0)),
                 nodata=int(g.get("nodata", 0)),
                 warnings=tuple(str(w) for w in g.get("warnings", ())),
+                stats=stats_from_dict(g.get("stats")),
             )
             for g in data["gates"]
         ),
@@ -173,6 +179,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         gate: dict[str, Any] = {"name": g.name}
         if g.source is GateSource.PODS:
             gate.update(source="pods", signal=g.signal.value if g.signal else None)
+        elif g.judge is not None:
+            gate.update(judge_to_dict(g.judge, g.query))
         else:
             gate["query"] = g.query
         if g.unit:
@@ -214,6 +222,29 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "kind": "CanaryPlan",
         "metadata": {"name": plan.name, "namespace": plan.namespace},
         "spec": spec,
+    }
+
+
+def judge_to_dict(j: Any, query: str | None) -> dict[str, Any]:
+    from .durations import format_duration
+    from .model import CountsJudge
+
+    if isinstance(j, CountsJudge):
+        return {
+            "judge": "counts",
+            "errors": j.errors,
+            "requests": j.requests,
+            "maxRatio": j.max_ratio,
+            "alpha": j.alpha,
+        }
+    return {
+        "judge": "mann-whitney",
+        "query": query,
+        "window": format_duration(j.window),
+        "direction": j.direction.value,
+        "allowedChange": j.allowed_change,
+        "confidence": j.confidence,
+        "minSamples": j.min_samples,
     }
 
 

@@ -65,6 +65,8 @@ class Evaluated:
         gates: dict[str, Any] = {}
         for r in self.results:
             g: dict[str, Any] = {"status": r.status.value, "canary": number(r.canary), "stable": number(r.stable)}
+            if r.stats is not None:
+                g.update(r.stats.to_json())
             if r.status is not Status.PASS:
                 g["reason"] = r.reason
             if r.warnings:
@@ -185,6 +187,8 @@ def _evaluation_line(e: Evaluated, extra: dict[str, Any] | None) -> str:
     for r in e.results:
         name, status, canary, stable = r[0], r[1], r[2], r[3]
         text = f'"{name}":{{"status":"{status}","canary":{_json_number(canary)},"stable":{_json_number(stable)}'
+        if r[8] is not None:  # a judge gate: ratio, interval, evidence (counts) or effect, p (mann-whitney)
+            text += "," + _encoder.encode(r[8].to_json())[1:-1]
         if status is not _PASS:
             text += ',"reason":' + _encoder.encode(r.reason)
         if r[7]:

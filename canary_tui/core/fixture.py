@@ -10,8 +10,9 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import InputError, Problem, WrongKind
+from .countsfixture import CountsSeries, read_counts_series
 from .durations import parse_time
-from .model import GateSource, Plan
+from .model import CountsJudge, GateSource, Plan
 from .planfile import API_VERSION, load_plan, parse_plan, refuse_other_kind
 from .pods import Pod
 from .reader import Reader
@@ -58,7 +59,7 @@ class Fixture:
     plan: Plan
     start: datetime
     step: timedelta
-    series: Mapping[str, Series]
+    series: Mapping[str, Series | CountsSeries]  # CountsSeries: a counts gate's cumulative counts
     pods: tuple[PodSnapshot, ...] = ()
     actions: tuple[FixtureAction, ...] = ()
     expect: Expect | None = None
@@ -240,11 +241,11 @@ def _samples(r: Reader, value: Any, p: Path) -> Samples | None:
     return SampleArray.of(out)
 
 
-def _series(r: Reader, value: Any, plan: Plan | None) -> dict[str, Series] | None:
+def _series(r: Reader, value: Any, plan: Plan | None) -> dict[str, Series | CountsSeries] | None:
     m = r.get({"series": value}, (), "series", "mapping")
     if m is None:
         return None
-    out: dict[str, Series] = {}
+    out: dict[str, Series | CountsSeries] = {}
     gates = {g.name: g for g in plan.gates} if plan else None
     for gate_name, entry in m.items():
         p: Path = ("series", gate_name)
@@ -255,6 +256,11 @@ def _series(r: Reader, value: Any, plan: Plan | None) -> dict[str, Series] | Non
                 continue
             if gate.source is GateSource.PODS:
                 r.problem(p, f"{gate_name!r} is a pod gate: it reads the fixture's pods, not a series")
+                continue
+            if isinstance(gate.judge, CountsJudge):  # cumulative counts (contract section 5)
+                counts = read_counts_series(r, entry, p)
+                if counts is not None:
+                    out[gate_name] = counts
                 continue
         s = r.mapping(entry, p, ["canary", "stable"], ["canary"])
         if s is None or "canary" not in s:

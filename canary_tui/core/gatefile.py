@@ -7,14 +7,15 @@ import re
 from types import MappingProxyType
 from typing import Any
 
-from .model import THRESHOLD_KEYS, Gate, GateSource, Phase, PodSignal, Thresholds, apply_overrides
+from .judgefile import JUDGE_KEYS, read_judge, read_judge_override
+from .model import THRESHOLD_KEYS, Gate, GateSource, Judge, Phase, PodSignal, Thresholds, apply_overrides
 from .reader import Reader
 from .source import Path
 
 GATE_NAME = r"[a-z0-9_]+"
 PLACEHOLDER = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
-PLACEHOLDERS = {"version", "namespace", "service"}
-KNOWN_PLACEHOLDERS = "{{version}} {{namespace}} {{service}}"
+PLACEHOLDERS = {"version", "namespace", "service", "interval"}
+KNOWN_PLACEHOLDERS = "{{version}} {{namespace}} {{service}} {{interval}}"
 
 
 def read_gates(r: Reader, value: Any) -> list[Gate] | None:
@@ -44,7 +45,7 @@ def read_gates(r: Reader, value: Any) -> list[Gate] | None:
 
 
 def read_gate(r: Reader, value: Any, p: Path) -> Gate | None:
-    keys = ["name", "source", "query", "signal", "unit", "weight", *THRESHOLD_KEYS]
+    keys = ["name", "source", "query", "signal", "unit", "weight", *THRESHOLD_KEYS, *JUDGE_KEYS]
     m = r.mapping(value, p, keys, ["name"])
     if m is None:
         return None
@@ -53,18 +54,26 @@ def read_gate(r: Reader, value: Any, p: Path) -> Gate | None:
     query = r.get(m, p, "query", "str")
     signal_text = r.get(m, p, "signal", "str")
     signal = None
+
+    def check_query(text: str, qp: Path) -> None:
+        for ph in PLACEHOLDER.findall(text):
+            if ph not in PLACEHOLDERS:
+                r.problem(qp, f"unknown placeholder {{{{{ph}}}}}; known: " + KNOWN_PLACEHOLDERS)
+
+    judge: Judge | None = None
+    if "judge" in m:
+        judge = read_judge(r, m, p, source, check_query)
+    else:
+        for key in JUDGE_KEYS:
+            if key in m:
+                r.problem((*p, key), "only a gate with a judge (judge: counts or mann-whitney) takes this key")
     if source is GateSource.PROMETHEUS:
-        if query is None and "query" not in m:
+        if query is None and "query" not in m and "judge" not in m:
             r.problem(p, "a prometheus gate needs query (or set source: pods)")
         if signal_text is not None:
             r.problem((*p, "signal"), "only pod gates (source: pods) take a signal")
         if query is not None:
-            for ph in PLACEHOLDER.findall(query):
-                if ph not in PLACEHOLDERS:
-                    r.problem(
-                        (*p, "query"),
-                        f"unknown placeholder {{{{{ph}}}}}; known: " + KNOWN_PLACEHOLDERS,
-                    )
+            check_query(query, (*p, "query"))
     else:
         if query is not None:
             r.problem((*p, "query"), "a pod gate has no query: it reads the canary's pods")
@@ -79,10 +88,16 @@ def read_gate(r: Reader, value: Any, p: Path) -> Gate | None:
     weight = r.get(m, p, "weight", "number", 1.0)
     if weight is not None and weight < 0:
         r.problem((*p, "weight"), "must be 0 or more")
+    if "judge" in m:
+        if name is None or judge is None:
+            return None
+        return Gate(
+            name=name, thresholds=Thresholds(), query=query, unit=unit, weight=float(weight or 0.0), judge=judge
+        )
     levels = read_levels(r, m, p)
     thresholds = Thresholds(**levels)
     if not thresholds.has_fail_level:
-        r.problem(p, "needs at least one of failAbove, failBelow, maxRatioToStable")
+        r.problem(p, "needs at least one of failAbove, failBelow, maxRatioToStable (or a judge)")
     check_levels(r, thresholds, p, source)
     if name is None:
         return None
@@ -144,6 +159,7 @@ def read_phases(r: Reader, value: Any, gates: list[Gate] | None) -> list[Phase] 
         r.problem(p, "at least one phase is needed")
         return None
     gate_names = {g.name for g in gates or []}
+    judges = {g.name: g.judge for g in gates or [] if g.judge is not None}
     phases: list[Phase] = []
     names: set[str] = set()
     previous: int | None = None
@@ -163,7 +179,9 @@ def read_phases(r: Reader, value: Any, gates: list[Gate] | None) -> list[Phase] 
                 r.problem((*pp, "weight"), f"weights must strictly increase: {weight} follows {previous}")
             previous = weight
         duration = r.duration(m, pp, "duration", None)
-        overrides = read_overrides(r, m.get("gates", {}), (*pp, "gates"), gate_names if gates is not None else None)
+        overrides = read_overrides(
+            r, m.get("gates", {}), (*pp, "gates"), gate_names if gates is not None else None, judges
+        )
         if name is None or weight is None or duration is None:
             continue
         names.add(name)
@@ -175,13 +193,18 @@ def read_phases(r: Reader, value: Any, gates: list[Gate] | None) -> list[Phase] 
     return phases if len(phases) == len(items) else None
 
 
-def read_overrides(r: Reader, value: Any, p: Path, gate_names: set[str] | None) -> MappingProxyType[str, Any]:
+def read_overrides(
+    r: Reader, value: Any, p: Path, gate_names: set[str] | None, judges: dict[str, Judge] | None = None
+) -> MappingProxyType[str, Any]:
     m = r.get({"gates": value}, p[:-1], "gates", "mapping", {})
     out: dict[str, Any] = {}
     for gate_name, levels in m.items():
         gp: Path = (*p, gate_name)
         if gate_names is not None and gate_name not in gate_names:
             r.problem(gp, f"no gate named {gate_name!r} in spec.gates")
+            continue
+        if judges and gate_name in judges:
+            out[gate_name] = MappingProxyType(read_judge_override(r, levels, gp, judges[gate_name]))
             continue
         lm = r.mapping(levels, gp, list(THRESHOLD_KEYS))
         if lm is None:
@@ -206,7 +229,7 @@ def effective_thresholds(
         table: dict[str, Thresholds] = {}
         for gate in gates:
             t = gate.thresholds
-            if gate.name in phase.overrides:
+            if gate.name in phase.overrides and gate.judge is None:
                 t = apply_overrides(t, phase.overrides[gate.name])
                 gp: Path = ("spec", "phases", i, "gates", gate.name)
                 if not t.has_fail_level:

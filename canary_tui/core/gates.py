@@ -35,6 +35,30 @@ class Reading(NamedTuple):
     error: str | None = None
     stable_error: str | None = None
     warnings: tuple[str, ...] = ()
+    # a counts gate: (canary errors, canary requests, stable errors, stable requests) in the last interval
+    counts: tuple[float, float, float, float] | None = None
+
+
+class JudgeStats(NamedTuple):
+    """What a judge reports beside the status (contract section 5); None where it does not apply."""
+
+    ratio: float | None = None  # counts: the stratified estimate of canary / stable
+    low: float | None = None  # counts: the confidence sequence [low, high]
+    high: float | None = None
+    evidence: float | None = None  # counts: the e-value
+    effect: float | None = None  # mann-whitney: Hodges-Lehmann shift / stable median
+    p: float | None = None  # mann-whitney: the p-value
+
+    def to_json(self) -> dict[str, object]:
+        from .events import number
+
+        if self.effect is not None or self.p is not None:
+            return {"effect": number(self.effect), "p": number(self.p)}
+        return {
+            "ratio": number(self.ratio),
+            "interval": [number(self.low), number(self.high)],
+            "evidence": number(self.evidence),
+        }
 
 
 class GateResult(NamedTuple):
@@ -48,6 +72,7 @@ class GateResult(NamedTuple):
     fails: int = 0
     nodata: int = 0
     warnings: tuple[str, ...] = ()  # what the source warned about (Prometheus answer warnings)
+    stats: JudgeStats | None = None  # a judge gate's estimate, interval and evidence (or effect and p)
 
 
 def judge(name: str, t: Thresholds, r: Reading, unit: str = "") -> tuple[Status, str]:

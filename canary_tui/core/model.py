@@ -38,6 +38,39 @@ class Promotion(StrEnum):
     MANUAL = "manual"
 
 
+class Direction(StrEnum):
+    """Which change of a mann-whitney gate's signal is a regression."""
+
+    INCREASE = "increase"
+    DECREASE = "decrease"
+    EITHER = "either"
+
+
+@dataclass(frozen=True, slots=True)
+class CountsJudge:
+    """``judge: counts``: an anytime-valid test of canary error probability <= stable's x max_ratio."""
+
+    errors: str
+    requests: str
+    max_ratio: float = 1.0
+    alpha: float = 0.01
+    grid_ratios: tuple[float, ...] = ()  # every maxRatio of the plan's phases: points of the test's grid
+
+
+@dataclass(frozen=True, slots=True)
+class MannWhitneyJudge:
+    """``judge: mann-whitney``: the canary's values in a rolling window against the stable's."""
+
+    window: timedelta = timedelta(minutes=30)
+    direction: Direction = Direction.INCREASE
+    allowed_change: float = 0.10
+    confidence: float = 0.98
+    min_samples: int = 10
+
+
+Judge = CountsJudge | MannWhitneyJudge
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """The levels a gate is judged by; None means the level is not set."""
@@ -78,6 +111,7 @@ class Gate:
     signal: PodSignal | None = None
     unit: str = ""
     weight: float = 1.0
+    judge: Judge | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +189,7 @@ class Plan:
     thresholds_by_phase: tuple[Mapping[str, Thresholds], ...] = ()
     checks: tuple[Check, ...] = ()
     notify: tuple[Notify, ...] = ()
+    judges_by_phase: tuple[Mapping[str, Judge], ...] = ()  # the judge gates in each phase, overrides applied
     _rows: tuple[tuple[GateRow, ...], ...] = field(default=(), init=False, repr=False, compare=False)
 
     def gate(self, name: str) -> Gate:
@@ -181,14 +216,37 @@ class Plan:
         )
         object.__setattr__(self, "_rows", rows)
 
+    def judges(self, phase_index: int) -> Mapping[str, Judge]:
+        """The judge gates in that phase (empty for a plan of threshold gates only)."""
+        return self.judges_by_phase[phase_index] if self.judges_by_phase else _NO_JUDGES
+
     def render_query(self, gate: Gate, version: str) -> str:
         """The gate's PromQL with ``{{version}}``, ``{{namespace}}`` and ``{{service}}`` filled in."""
         assert gate.query is not None
-        return (
-            gate.query.replace("{{version}}", version)
-            .replace("{{namespace}}", self.namespace)
-            .replace("{{service}}", self.service)
-        )
+        return self.render(gate.query, version)
+
+    def render(self, promql: str, version: str) -> str:
+        """Any of a gate's PromQL texts (query, errors, requests) with the placeholders filled in;
+        ``{{interval}}`` is the plan's interval as a PromQL duration."""
+        text = promql.replace("{{version}}", version).replace("{{namespace}}", self.namespace)
+        text = text.replace("{{service}}", self.service)
+        if "{{interval}}" in text:
+            text = text.replace("{{interval}}", promql_duration(self.interval))
+        return text
+
+
+_NO_JUDGES: Mapping[str, Judge] = MappingProxyType({})
+
+
+def promql_duration(d: timedelta) -> str:
+    """A PromQL range: ``5m``, ``1h30m``, ``90s`` (whole seconds; at least 1s)."""
+    total = max(1, int(d.total_seconds()))
+    out = ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if total >= size:
+            out += f"{total // size}{unit}"
+            total %= size
+    return out
 
 
 def apply_overrides(base: Thresholds, override: Mapping[str, float | None]) -> Thresholds:

@@ -12,6 +12,7 @@ from ..errors import InputError, Problem, WrongKind
 from .durations import format_duration
 from .extfile import read_checks, read_notify
 from .gatefile import effective_thresholds, read_gates, read_phases
+from .judgefile import check_judges, effective_judges, with_grid
 from .model import (
     BasicAuth,
     Metrics,
@@ -134,6 +135,9 @@ class _PlanBuilder:
             return None
         assert name and service and stable and canary and interval and gates and phases
         by_phase = effective_thresholds(self.r, gates, phases)
+        judges = effective_judges(gates, phases)
+        gates = with_grid(gates, judges)
+        check_judges(r, gates, phases, interval)
         if r.problems:
             return None
         return Plan(
@@ -155,6 +159,7 @@ class _PlanBuilder:
             thresholds_by_phase=by_phase,
             checks=checks,
             notify=notify,
+            judges_by_phase=judges,
         )
 
     # ------------------------------------------------------------------ sections

@@ -17,6 +17,8 @@ from .checks import breach as check_breach
 from .durations import format_duration
 from .events import ActionTaken, Decided, Evaluated, Event, Finished, PhaseEntered
 from .gates import GateResult, Reading, Status, fmt, judge
+from .judges import JudgeState
+from .judges import evaluate as evaluate_judge
 from .model import Plan, Promotion
 
 
@@ -38,6 +40,10 @@ _EMPTY = Reading()
 
 
 def _no_counts() -> Mapping[str, int]:
+    return MappingProxyType({})
+
+
+def _no_judges() -> Mapping[str, JudgeState]:
     return MappingProxyType({})
 
 
@@ -75,6 +81,7 @@ class State:
     check_fails: Mapping[str, int] = field(default_factory=_no_counts)
     check_nodata: Mapping[str, int] = field(default_factory=_no_counts)
     checks_passed: frozenset[str] = frozenset()  # "enter" checks passed in the current phase
+    judges: Mapping[str, JudgeState] = field(default_factory=_no_judges)  # judge gates' evidence so far
 
     def canary_weight(self, plan: Plan) -> int:
         """Percent of traffic to the canary; stable gets the rest, so the two always sum to 100."""
@@ -137,9 +144,23 @@ def advance(
     weighted = total = 0.0
     clean = True  # no gate in fail or nodata
     get = readings.get
+    judges = plan.judges(state.phase_index)
+    judged_states = dict(state.judges) if judges else None
     for name, thresholds, unit, weight in plan.rows(state.phase_index):
         r = get(name, _EMPTY)
-        status, reason = judge(name, thresholds, r, unit)
+        if judges and name in judges:
+            assert judged_states is not None
+            j = evaluate_judge(name, judges[name], judged_states.get(name), r, now, state.evaluations + 1)
+            judged_states[name] = j.state
+            status, reason = j.status, j.reason
+            if status is _NODATA and not j.counts_nodata:  # warming up: no count toward noDataLimit
+                fails[name], clean = 0, False
+                results.append(GateResult(name, status, j.canary, j.stable, reason, 0, nodata[name], r[4], j.stats))
+                total += weight
+                continue
+        else:
+            status, reason = judge(name, thresholds, r, unit)
+            j = None
         if status is _FAIL:
             f, n, clean = fails[name] + 1, 0, False
         elif status is _NODATA:
@@ -149,7 +170,10 @@ def advance(
             weighted += weight * (1.0 if status is _PASS else 0.5)
         fails[name] = f
         nodata[name] = n
-        results.append(GateResult(name, status, r[0], r[1], reason, f, n, r[4]))
+        if j is None:
+            results.append(GateResult(name, status, r[0], r[1], reason, f, n, r[4]))
+        else:
+            results.append(GateResult(name, status, j.canary, j.stable, reason, f, n, r[4], j.stats))
         total += weight
     score = round(100.0 * weighted / total, 2) if total else 0.0
     phase = plan.phases[state.phase_index]
@@ -168,6 +192,7 @@ def advance(
         check_fails=MappingProxyType(judged.fails) if judged else state.check_fails,
         check_nodata=MappingProxyType(judged.nodata) if judged else state.check_nodata,
         checks_passed=judged.passed if judged else state.checks_passed,
+        judges=MappingProxyType(judged_states) if judged_states is not None else state.judges,
     )
     if judged is not None and not (judged.clean and judged.ready):
         blocked_by_checks = True

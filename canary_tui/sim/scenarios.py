@@ -17,6 +17,7 @@ class Scenario:
     trigger_weight: int = 25
     delay_s: float = 10.0
     expect: str = "Promoted"
+    plan: str | None = None  # fixtures/plans/<plan>: a scenario that needs its own plan
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -50,6 +51,16 @@ SCENARIOS: dict[str, Scenario] = {
             "v2's smoke test fails once it takes 25%: promotion is blocked, and two failures in a row roll back",
             kind="smoke",
             expect="RolledBack",
+        ),
+        Scenario(
+            "doubled-errors",
+            "v2 doubles a 0.5% error rate from the start: the seed's failAbove 0.05 never sees it, "
+            "the counts judge rolls it back in the first phase",
+            kind="double-errors",
+            trigger_weight=1,
+            delay_s=0,
+            expect="RolledBack",
+            plan="judges.yaml",
         ),
         Scenario(
             "crashloop",

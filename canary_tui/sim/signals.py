@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from ..core.gates import Reading
-from ..core.model import Gate, GateSource, Plan
+from ..core.model import CountsJudge, Gate, GateSource, Plan
 from .scenarios import Scenario
+from .traffic import Traffic, TrafficSim
 
 # Typical values of v1, from the seed's live table; other gates get one derived from thresholds.
 BASELINES = {
@@ -50,6 +51,12 @@ class SimMetrics:
         self.fault_from: datetime | None = None
         self.fault_until: datetime | None = None
         self._gates = [g for g in plan.gates if g.source is GateSource.PROMETHEUS]
+        # plans with judges read request traffic: counts for counts gates, p99s for the others
+        self.traffic = (
+            TrafficSim(Traffic(rps=2000, error_rate=0.005, pod_spread=0.05), seed, 0.0)
+            if any(g.judge is not None for g in self._gates)
+            else None
+        )
 
     def on_phase(self, index: int, at: datetime) -> None:
         """Told by the demo when a phase starts, to place the scenario's fault."""
@@ -77,7 +84,11 @@ class SimMetrics:
         weight = plan.phases[phase_index].weight
         stamp = int(at.timestamp())
         out: dict[str, Reading] = {}
+        if self.traffic is not None:
+            out.update(self._traffic(plan, weight, at, fault))
         for gate in self._gates:
+            if gate.name in out:
+                continue
             rng = random.Random(f"{self.seed}:{gate.name}:{stamp}")
             base = baseline(gate)
             stable = _noisy(base, rng, gate)
@@ -87,6 +98,25 @@ class SimMetrics:
             if fault and kind == "latency" and "latency" in gate.name:
                 canary = stable * (1.75 + 0.1 * rng.random())
             out[gate.name] = Reading(canary=round(canary, 6), stable=round(stable, 6))
+        return out
+
+    def _traffic(self, plan: Plan, weight: int, at: datetime, fault: bool) -> dict[str, Reading]:
+        """One interval of simulated requests, read by every gate of an error or latency signal."""
+        assert self.traffic is not None
+        kind = self.scenario.kind
+        ratio = {"double-errors": 2.0, "errors": 24.0}.get(kind, 1.0) if fault else 1.0
+        shift = 0.8 if fault and kind == "latency" else 0.0
+        x, n, y, m, lat_c, lat_s = self.traffic.interval(
+            at.timestamp(), plan.interval.total_seconds(), weight, ratio, shift
+        )
+        out: dict[str, Reading] = {}
+        for gate in self._gates:
+            if isinstance(gate.judge, CountsJudge):
+                out[gate.name] = Reading(counts=(x, n, y, m))
+            elif "error" in gate.name:
+                out[gate.name] = Reading(x / n if n else None, y / m if m else None)
+            elif gate.judge is not None or "latency_p99" in gate.name:
+                out[gate.name] = Reading(round(lat_c, 6), round(lat_s, 6))
         return out
 
 
