@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import Any
 
 from .core.events import Decided, Evaluated, Event, Finished
 from .core.fixture import Fixture, parse_fixture
-from .core.gates import Status
+from .core.gates import Reading, Status
 from .core.model import Plan
 from .core.planedit import Edit, PlanSource, edited_plan, plan_source_of_fixture, series_problems
 from .core.planfile import read_text
@@ -101,12 +101,47 @@ class _Collect:
             self.decisions.append(event)
 
 
-def replay(fixture: Fixture, keep: bool = True) -> Run:
-    """One replay as fast as the machine goes (virtual clock, no pacing, no log)."""
+class _CachedMetrics:
+    """The fixture's readings, remembered by sample index: the settings of a sweep replay the same
+    samples again and again, and a reading does not depend on the thresholds. Only for plain series
+    (a counts gate's reading is an increment since the previous evaluation, so it is read live)."""
+
+    def __init__(self, fixture: Fixture, cache: dict[int, Mapping[str, Reading]]) -> None:
+        from .replay import FixtureMetrics
+
+        self.inner = FixtureMetrics(fixture)
+        self.cache = cache
+        self.start = fixture.start
+        self.step = fixture.step
+
+    def read(self, plan: Plan, phase_index: int, at: datetime) -> Mapping[str, Reading]:
+        i = (at - self.start) // self.step
+        got = self.cache.get(i)
+        if got is None:
+            got = self.cache[i] = self.inner.read(plan, phase_index, at)
+        return got
+
+
+_READINGS: dict[tuple[int, tuple[str, ...]], dict[int, Mapping[str, Reading]]] = {}
+CACHE_SAMPLES = 50_000  # longer recordings are read live: a cache of a day at 1 s would weigh 100s of MB
+
+
+def _metrics(fixture: Fixture) -> _CachedMetrics | None:
+    from .core.countsfixture import CountsSeries
+
+    if fixture.samples > CACHE_SAMPLES or any(isinstance(s, CountsSeries) for s in fixture.series.values()):
+        return None
+    key = (id(fixture.series), tuple(g.name for g in fixture.plan.gates))
+    return _CachedMetrics(fixture, _READINGS.setdefault(key, {}))
+
+
+def replay(fixture: Fixture, keep: bool = True, cache: bool = False) -> Run:
+    """One replay as fast as the machine goes (virtual clock, no pacing, no log). ``cache``: keep the
+    fixture's readings for the next replay of the same recording (a sweep)."""
     from .commands.replay import build
 
     sink = _Collect(keep)
-    build(fixture, None, [sink]).run()
+    build(fixture, None, [sink], metrics=_metrics(fixture) if cache else None).run()
     assert sink.result is not None
     return Run(fixture, sink.result, tuple(sink.evaluations), tuple(sink.decisions))
 
@@ -220,7 +255,7 @@ def _init(corpus: list[list[Fixture]]) -> None:
 
 def _one(task: tuple[int, int]) -> tuple[int, int, str, int | None]:
     setting, index = task
-    run = replay(_CORPUS[setting][index], keep=False)
+    run = replay(_CORPUS[setting][index], keep=False, cache=True)
     after = run.decided_after
     return setting, index, run.result.outcome, after // _US if after is not None else None
 
@@ -228,7 +263,8 @@ def _one(task: tuple[int, int]) -> tuple[int, int, str, int | None]:
 def sweep(corpus: list[list[Fixture]], jobs: int | None = None) -> list[list[tuple[Outcome, timedelta | None]]]:
     """Replay ``corpus[setting][fixture]``; the outcomes and decision times, in the same shape.
     Spread over ``jobs`` processes (default: the cores this process may use)."""
-    tasks = [(s, i) for s, fixtures in enumerate(corpus) for i in range(len(fixtures))]
+    # fixture-major: a worker's chunk replays one recording under consecutive settings (cache hits)
+    tasks = [(s, i) for i in range(max(map(len, corpus), default=0)) for s in range(len(corpus)) if i < len(corpus[s])]
     jobs = jobs or cpu_count()
     results: list[tuple[int, int, str, int | None]]
     if jobs <= 1 or len(tasks) < 2:

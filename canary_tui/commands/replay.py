@@ -13,6 +13,7 @@ from .report import add_report_option
 if TYPE_CHECKING:
     from ..controller import Controller
     from ..core.fixture import Fixture
+    from ..ports import MetricsSource
 
 HELP = "replay a recorded MetricFixture through the controller"
 DESCRIPTION = (
@@ -28,8 +29,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_report_option(p)
 
 
-def build(fixture: Fixture, clock_speed: float | None, sinks: list, mode: str = "replay") -> Controller:  # type: ignore[type-arg]
-    """A controller over the fixture: its samples, its pods, its actions, a virtual clock at its start."""
+def build(
+    fixture: Fixture,
+    clock_speed: float | None,
+    sinks: list,  # type: ignore[type-arg]
+    mode: str = "replay",
+    metrics: MetricsSource | None = None,
+) -> Controller:
+    """A controller over the fixture: its samples (or ``metrics``, e.g. a backtest's cache of them),
+    its pods, its actions, a virtual clock at its start."""
     from ..clock import VirtualClock
     from ..controller import Controller, scripted_actions
     from ..replay import FixtureChecks, FixtureCluster, FixtureMetrics
@@ -38,7 +46,7 @@ def build(fixture: Fixture, clock_speed: float | None, sinks: list, mode: str = 
     return Controller(
         fixture.plan,
         clock=clock,
-        metrics=FixtureMetrics(fixture),
+        metrics=metrics if metrics is not None else FixtureMetrics(fixture),
         cluster=FixtureCluster(fixture),
         checks=FixtureChecks(fixture),
         sinks=sinks,

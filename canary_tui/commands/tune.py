@@ -92,14 +92,17 @@ def _unchanged(fixtures: list[Fixture], recs: list[Recording]) -> bool:
 
 
 def _edited_corpus(recs: list[Recording], edits: list[Edit]) -> list[Fixture]:
-    """Each fixture under its plan with these edits; fixtures sharing a plan file share one validation."""
+    """Each fixture under its plan with these edits; fixtures with the same plan share one validation."""
+    import json
+
     from .. import backtest
     from ..core.planedit import edited_plan
 
     plans: dict[str, Any] = {}
     out = []
     for rec in recs:
-        key = rec.plan_source.doc.file if not rec.plan_source.prefix else str(rec.path)
+        # the same plan (a shared planRef file, or the same inline plan) is validated once per setting
+        key = json.dumps(rec.plan_source.data, sort_keys=True, default=str)
         if key not in plans:
             plans[key] = edited_plan(rec.plan_source, edits) if edits else rec.fixture.plan
         out.append(backtest.with_plan(rec, plans[key], " ".join(f"--set {e.text}" for e in edits)))
