@@ -17,6 +17,12 @@ DESCRIPTION = (
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("plan", type=Path, metavar="PLAN", help="a CanaryPlan YAML file")
     p.add_argument("--namespace", "-n", metavar="NS", help="override the plan's metadata.namespace")
+    p.add_argument(
+        "--istio-api",
+        choices=("v1", "v1beta1"),
+        default="v1",
+        help="the networking.istio.io version to write: v1 (Istio 1.22+, the default) or v1beta1 (older Istio)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,5 +30,5 @@ def run(args: argparse.Namespace) -> int:
     from ..kube.manifests import render
 
     plan = load_plan(args.plan)
-    print(render(plan, args.namespace), end="")
+    print(render(plan, args.namespace, args.istio_api), end="")
     return 0

@@ -13,6 +13,7 @@ from .lease import lease_name
 from .resources import (
     CONFIGMAPS,
     DEPLOYMENTS,
+    DESTINATION_RULES,
     EVENTS,
     HTTP_ROUTES,
     LEASES,
@@ -76,17 +77,26 @@ def run_needs(plan: Plan) -> list[Need]:
     return out
 
 
+def check_needs(plan: Plan) -> list[Need]:
+    """What ``check`` reads on top of ``run``'s reads: the DestinationRules (Istio), to find the one
+    that defines the subsets. The run Role grants these too, so whoever runs a release can check it."""
+    out = run_needs(plan)
+    if plan.traffic.router is Router.ISTIO:
+        out.append(Need("list", DESTINATION_RULES, None, "check the subsets (`check`)", required=False))
+    return out
+
+
 def watch_needs(plan: Plan) -> list[Need]:
-    """Read-only: what ``watch`` reads (get/list/watch, never a write)."""
-    kind, name = route_kind(plan)
-    out: list[Need] = []
-    named = [(kind, name), (CONFIGMAPS, configmap_name(plan.name)), (LEASES, lease_name(plan.name))]
-    named += [(DEPLOYMENTS, plan.stable.deployment), (DEPLOYMENTS, plan.canary.deployment)]
-    for k, n in dict.fromkeys(named):
-        out += [Need("get", k, n, "read"), Need("watch", k, n, "follow changes")]
-    for k in (PODS, EVENTS):
-        out += [Need("list", k, None, "read"), Need("watch", k, None, "follow changes")]
-    out.append(Need("list", POD_METRICS, None, "pod CPU and memory", required=False))
+    """Read-only, and only what ``watch`` reads at each refresh: the state, the Lease, the two
+    Deployments' selectors, the pods and their CPU and memory. Every one a GET; no write, no watch."""
+    out = [
+        Need("get", CONFIGMAPS, configmap_name(plan.name), "read the driver's state"),
+        Need("get", LEASES, lease_name(plan.name), "see who drives, and whether it is alive"),
+    ]
+    for d in (plan.stable.deployment, plan.canary.deployment):
+        out.append(Need("get", DEPLOYMENTS, d, "read the pod selector"))
+    out.append(Need("list", PODS, None, "show the pods"))
+    out.append(Need("list", POD_METRICS, None, "pod CPU and memory (when metrics-server runs)", required=False))
     return out
 
 

@@ -133,16 +133,14 @@ class ReadClient:
 
 
 class Client(ReadClient):
-    """Reads and writes. Writes are plain: create (POST), replace (PUT with resourceVersion), patch."""
+    """Reads and writes. Writes are plain: create (POST) and replace (PUT of the whole object with its
+    resourceVersion). There is no patch: a blind patch could land over someone else's edit."""
 
     def create(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._request("POST", path, body=body)
 
     def replace(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._request("PUT", path, body=body)
-
-    def patch(self, path: str, body: Any, content_type: str) -> dict[str, Any]:
-        return self._request("PATCH", path, body=body, content_type=content_type)
 
     def review(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST a review (SelfSubjectAccessReview, SelfSubjectReview): asks, stores nothing."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..core.durations import format_short
 from ..core.model import THRESHOLD_KEYS, Gate, GateSource, Plan, PodSignal, Router, Thresholds
-from .access import Need, run_needs, watch_needs
+from .access import Need, check_needs, watch_needs
 from .resources import DESTINATION_RULES, HTTP_ROUTES, VIRTUAL_SERVICES
 
 # The seed's DestinationRule had connection-pool limits and outlier detection without figures;
@@ -32,9 +32,9 @@ def _meta(name: str, plan: Plan, namespace: str) -> dict[str, Any]:
     }
 
 
-def destination_rule(plan: Plan, namespace: str) -> dict[str, Any]:
+def destination_rule(plan: Plan, namespace: str, istio: str = "v1") -> dict[str, Any]:
     return {
-        "apiVersion": DESTINATION_RULES.api_version,
+        "apiVersion": DESTINATION_RULES.at(istio).api_version,
         "kind": "DestinationRule",
         "metadata": _meta(plan.traffic.virtual_service or plan.service, plan, namespace),
         "spec": {
@@ -45,10 +45,10 @@ def destination_rule(plan: Plan, namespace: str) -> dict[str, Any]:
     }
 
 
-def virtual_service(plan: Plan, namespace: str) -> dict[str, Any]:
+def virtual_service(plan: Plan, namespace: str, istio: str = "v1") -> dict[str, Any]:
     w = plan.phases[0].weight
     return {
-        "apiVersion": VIRTUAL_SERVICES.api_version,
+        "apiVersion": VIRTUAL_SERVICES.at(istio).api_version,
         "kind": "VirtualService",
         "metadata": _meta(plan.traffic.virtual_service or plan.service, plan, namespace),
         "spec": {
@@ -231,21 +231,22 @@ def role(name: str, plan: Plan, namespace: str, needs: list[Need]) -> dict[str, 
     }
 
 
-def manifests(plan: Plan, namespace: str | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """(comment, object) in the order printed."""
+def manifests(plan: Plan, namespace: str | None = None, istio: str = "v1") -> list[tuple[str, dict[str, Any]]]:
+    """(comment, object) in the order printed; ``istio`` the networking.istio.io version to write
+    (``v1`` from Istio 1.22 on, ``v1beta1`` before; ``run`` and ``check`` ask the cluster instead)."""
     ns = namespace or plan.namespace
     out: list[tuple[str, dict[str, Any]]] = []
     if plan.traffic.router is Router.ISTIO:
         out.append(
             (
                 "The two subsets; connection-pool limits and outlier detection as the seed had",
-                destination_rule(plan, ns),
+                destination_rule(plan, ns, istio),
             )
         )
         out.append(
             (
                 f"Traffic at the first phase ({plan.phases[0].name}); canary-tui sets the weights from here on",
-                virtual_service(plan, ns),
+                virtual_service(plan, ns, istio),
             )
         )
     elif plan.traffic.router is Router.GATEWAY_API:
@@ -263,25 +264,25 @@ def manifests(plan: Plan, namespace: str | None = None) -> list[tuple[str, dict[
     )
     out.append(
         (
-            "What `canary-tui run` (and promote/hold/resume/rollback) needs, and nothing more",
-            role(f"canary-tui-run-{plan.name}", plan, ns, run_needs(plan)),
+            "What `canary-tui run`, `check` and promote/hold/resume/rollback do, and nothing more",
+            role(f"canary-tui-run-{plan.name}", plan, ns, check_needs(plan)),
         )
     )
     out.append(
         (
-            "Read-only, for `canary-tui watch`: get, list and watch only",
+            "Read-only, for `canary-tui watch`: the gets and lists it makes, and nothing more",
             role(f"canary-tui-watch-{plan.name}", plan, ns, watch_needs(plan)),
         )
     )
     return out
 
 
-def render(plan: Plan, namespace: str | None = None) -> str:
+def render(plan: Plan, namespace: str | None = None, istio: str = "v1") -> str:
     """The manifests as one multi-document YAML text."""
     import yaml
 
     docs = []
-    for comment, obj in manifests(plan, namespace):
+    for comment, obj in manifests(plan, namespace, istio):
         body = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, width=1_000_000, allow_unicode=True)
         docs.append(f"# {comment}\n{body}")
     ns = namespace or plan.namespace

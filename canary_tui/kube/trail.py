@@ -16,6 +16,7 @@ from ..core.model import Plan
 from .client import ApiError, Client
 from .resources import EVENTS
 
+NAME_LIMIT = 253  # an Event's name is a DNS subdomain
 NOTICE_EVERY_S = 60.0  # a write being retried is reported at most once a minute
 
 
@@ -31,6 +32,13 @@ def object_ref(obj: dict[str, Any]) -> dict[str, Any]:
     if meta.get("uid"):
         ref["uid"] = meta["uid"]
     return {k: v for k, v in ref.items() if v}
+
+
+def event_name(involved: str, suffix: str) -> str:
+    """``<object>.<suffix>`` as client-go names Events, cut to the 253 characters of a DNS subdomain
+    (an object's name may be 253 long itself), never ending in ``-`` or ``.`` where it was cut."""
+    head = involved[: NAME_LIMIT - len(suffix) - 1].rstrip("-.") or "canary-tui"
+    return f"{head}.{suffix}"
 
 
 def describe(event: Event, plan: Plan, driver: str) -> tuple[str, str, str] | None:
@@ -62,7 +70,8 @@ def describe(event: Event, plan: Plan, driver: str) -> tuple[str, str, str] | No
             f"{event.outcome} in phase {event.phase}: {event.reason} (driver {driver})",
         )
     if isinstance(event, Notice):
-        return "Warning", "WriteFailed", event.message
+        blind = event.message.startswith("metrics unavailable: ")  # core.alerts: every query gate nodata
+        return "Warning", "MetricsUnavailable" if blind else "WriteFailed", event.message
     return None
 
 
@@ -114,7 +123,7 @@ class EventSink:
             "apiVersion": "v1",
             "kind": "Event",
             "metadata": {
-                "name": f"{self.involved.get('name', 'canary-tui')}.{secrets.token_hex(8)}",
+                "name": event_name(str(self.involved.get("name") or "canary-tui"), secrets.token_hex(8)),
                 "namespace": self.namespace,
                 "labels": {"app.kubernetes.io/managed-by": "canary-tui", "canary-tui/plan": self.plan.name},
             },

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from fakeparts import KINDS, Record, Rule, now_text
+from fakeparts import GROUPS, KINDS, Record, Rule, now_text
 from fakepods import STATES
 from fakeserve import FakeStore
 
@@ -33,6 +33,7 @@ class FakeKube(FakeStore):
         self.user = user
         self.token = token
         self.metrics = metrics
+        self.groups = {g: list(v) for g, v in GROUPS.items()}  # served versions, preferred first
         self.latency = 0.0
         self.objects: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         self.requests: list[Record] = []

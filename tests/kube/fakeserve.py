@@ -15,7 +15,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from fakeparts import (
     _PATH,
-    GROUPS,
     KINDS,
     MODIFIED,
     PATCH_TYPES,
@@ -42,6 +41,7 @@ class FakeStore:
     user: str
     token: str
     metrics: bool
+    groups: dict[str, list[str]]
     latency: float
     lock: threading.RLock
     _rv: int
@@ -161,15 +161,15 @@ class FakeStore:
         self, method: str, path: str, m: re.Match[str] | None, query: dict[str, str], ctype: str | None, body: Any
     ) -> tuple[int, Any]:
         if path == "/apis" and method == "GET":
-            groups = [g for g in GROUPS if self.metrics or g != "metrics.k8s.io"]
+            groups = [g for g in self.groups if self.metrics or g != "metrics.k8s.io"]
             return 200, {
                 "kind": "APIGroupList",
                 "apiVersion": "v1",
                 "groups": [
                     {
                         "name": g,
-                        "versions": [{"groupVersion": f"{g}/{v}", "version": v} for v in GROUPS[g]],
-                        "preferredVersion": {"groupVersion": f"{g}/{GROUPS[g][0]}", "version": GROUPS[g][0]},
+                        "versions": [{"groupVersion": f"{g}/{v}", "version": v} for v in self.groups[g]],
+                        "preferredVersion": {"groupVersion": f"{g}/{self.groups[g][0]}", "version": self.groups[g][0]},
                     }
                     for g in groups
                 ],
@@ -179,7 +179,7 @@ class FakeStore:
         group = m.group("group") or ""
         version = m.group("cv") or m.group("version")
         ns, plural, name, sub = m.group("ns"), m.group("plural"), m.group("name"), m.group("sub")
-        if group and version not in GROUPS.get(group, []):
+        if group and version not in self.groups.get(group, []):
             raise ApiFailure(404, "NotFound", "404 page not found")
         if group == "authorization.k8s.io" and plural == "selfsubjectaccessreviews" and method == "POST":
             a = (body or {}).get("spec", {}).get("resourceAttributes", {})

@@ -1,10 +1,9 @@
 """``manifests PLAN``: the PrometheusRule passes ``promtool check rules``, the RBAC parses into the
-kubernetes client's models unchanged, the Role for run grants exactly what a real run did (checked
-against the fake server's request log), and the Role for watch is read-only. And ``check PLAN``."""
+kubernetes client's models unchanged, and the Role for watch is read-only (``test_kube_rbac``: each Role
+grants exactly what the program does). And ``check PLAN``."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 
 import pytest
@@ -102,55 +101,9 @@ def test_gateway_api_and_replicas_plans(write_plan, cli):
     assert all(d["metadata"]["namespace"] == "prod" for ds in docs.values() for d in ds)
 
 
-def allows(role: dict, verb: str, group: str, resource: str, name: str | None) -> bool:
-    return any(
-        group in rule["apiGroups"]
-        and resource in rule["resources"]
-        and verb in rule["verbs"]
-        and ("resourceNames" not in rule or name in rule["resourceNames"])
-        for rule in role["rules"]
-    )
-
-
-PATH = re.compile(
-    r"^/(?:api/v1|apis/(?P<group>[^/]+)/[^/]+)/namespaces/[^/]+/(?P<plural>[^/]+)(?:/(?P<name>[^/]+))?(?:/(?P<sub>[^/]+))?$"
-)
-
-
-@pytest.mark.parametrize("router", ["istio", "replicas"])
-def test_the_run_role_grants_exactly_what_a_run_does(fake, kenv, write_plan, router):
-    plan = write_plan(router, fail=router == "replicas")
-    role = documents(run_cli_ok(["manifests", str(plan)], kenv))["Role"][0]
-    run_cli(["run", str(plan), "--headless"], kenv)
-    used = set()
-    for r in fake.requests:
-        m = PATH.match(r.path)
-        if m is None:
-            continue  # discovery and reviews: allowed to every authenticated user by default
-        resource = m["plural"] + (f"/{m['sub']}" if m["sub"] else "")
-        used.add((r.verb, m["group"] or "", resource, m["name"]))
-    for verb, group, resource, name in used:
-        assert allows(role, verb, group, resource, name), (verb, group, resource, name)
-    granted = {
-        (v, g, res, n)
-        for rule in role["rules"]
-        for g in rule["apiGroups"]
-        for res in rule["resources"]
-        for v in rule["verbs"]
-        for n in rule.get("resourceNames", [None])
-    }
-    assert granted == used
-
-
-def run_cli_ok(args, env) -> str:
-    rc, out, err = run_cli(args, env)
-    assert rc == 0, err
-    return out
-
-
 def test_the_watch_role_is_read_only(seed_manifests):
     watch = seed_manifests["Role"][1]
-    assert {v for rule in watch["rules"] for v in rule["verbs"]} == {"get", "list", "watch"}
+    assert {v for rule in watch["rules"] for v in rule["verbs"]} == {"get", "list"}  # what watch does: test_kube_rbac
 
 
 def test_check_reports_the_cluster(fake, kenv, write_plan):
