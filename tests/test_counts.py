@@ -26,22 +26,35 @@ def run(j: CountsJudge, intervals: list[tuple[int, int, int, int]]) -> cj.Counts
 
 
 def test_the_e_value_is_the_mixture_of_binomial_likelihood_ratios() -> None:
-    """Independently: the product over intervals of Binomial(k, theta(rho)) pmfs, mixed by hand."""
+    """Independently: per interval the ratio of Binomial(k, theta(rho)) pmfs, raised to 1 / the
+    dispersion seen before that interval, multiplied over intervals and mixed by hand."""
     j = judge(1.0)
-    data = [(3, 100, 20, 1900), (0, 400, 9, 1600), (7, 500, 11, 1500), (2, 1000, 1, 1000)]
+    data = [(3, 100, 20, 1900), (0, 400, 9, 1600), (7, 500, 11, 1500), (2, 1000, 1, 1000), (9, 300, 2, 1700)]
     st = run(j, data)
     g = cj.grid_of(j)
 
-    def likelihood(rho: float) -> float:
+    def pmf(x: int, k: int, theta: float) -> float:
+        return math.comb(k, x) * theta**x * (1 - theta) ** (k - x)
+
+    weights, pearson, count, num, den = [], 0.0, 0, 0.0, 0.0
+    for x, n, y, m in data:
+        weights.append(1 / max(1.0, (pearson + 20) / (count + 20)))
+        if den > 0:  # the Pearson residual at the Mantel-Haenszel estimate of the intervals before
+            theta = (num / den) * n / ((num / den) * n + m)
+            pearson += (x - (x + y) * theta) ** 2 / ((x + y) * theta * (1 - theta))
+            count += 1
+        num, den = num + x * m / (n + m), den + y * n / (n + m)
+    assert weights[-1] < 1  # the last interval is tempered: the canary's share jumped
+
+    def ratio(rho: float) -> float:
         out = 1.0
-        for x, n, y, m in data:
-            k = x + y
-            theta = rho * n / (rho * n + m)
-            out *= math.comb(k, x) * theta**x * (1 - theta) ** (k - x)
+        for (x, n, y, m), w in zip(data, weights, strict=True):
+            theta, theta0 = rho * n / (rho * n + m), n / (n + m)
+            out *= (pmf(x, x + y, theta) / pmf(x, x + y, theta0)) ** w
         return out
 
     alts = [r for r in g.ratios if 1.0 < r <= 16.0 + 1e-9]
-    want = sum(likelihood(r) for r in alts) / len(alts) / likelihood(1.0)
+    want = sum(ratio(r) for r in alts) / len(alts)
     assert math.exp(cj.log_evidence(st, j)) == pytest.approx(want, rel=1e-9)
 
 

@@ -78,7 +78,7 @@ def release(
     doc: dict[str, Any] = {
         "apiVersion": "canary-tui/v1alpha1",
         "kind": "MetricFixture",
-        "metadata": {"name": name, "description": description},
+        "metadata": {"name": name, "description": description or f"simulated release of {truth}"},
         "plan": plan,
         "start": START,
         "step": plan["spec"].get("interval", "5m"),

@@ -42,6 +42,7 @@ def judges_to_dict(states: Mapping[str, JudgeState]) -> dict[str, Any]:
                 "mantelHaenszel": [st.mh_num, st.mh_den],
                 "intervals": st.intervals,
                 "rejected": st.rejected,
+                "dispersion": [st.pearson, st.residuals],
             }
         else:
             out[name] = {
@@ -66,7 +67,20 @@ def judges_from_dict(data: Mapping[str, Any], judges: Mapping[str, Judge]) -> di
                 raise ValueError(f"{name}: the state's evidence does not fit the plan's maxRatio values")
             ce, cr, se, sr = (float(v) for v in d["totals"])
             num, den = (float(v) for v in d["mantelHaenszel"])
-            out[name] = CountsState(loglik, ce, cr, se, sr, num, den, int(d["intervals"]), bool(d["rejected"]))
+            pearson, residuals = d.get("dispersion", [0.0, 0])
+            out[name] = CountsState(
+                loglik,
+                ce,
+                cr,
+                se,
+                sr,
+                num,
+                den,
+                int(d["intervals"]),
+                bool(d["rejected"]),
+                float(pearson),
+                int(residuals),
+            )
         else:
             if d.get("kind") != "window":
                 raise ValueError(f"{name}: the state's judge is not a mann-whitney window")

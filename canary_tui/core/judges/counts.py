@@ -75,6 +75,8 @@ class CountsState:
     mh_den: float = 0.0  # and sum y*n/(n+m)
     intervals: int = 0  # intervals that carried information (stable had requests)
     rejected: bool = False
+    pearson: float = 0.0  # sum of squared Pearson residuals of the intervals with errors
+    residuals: int = 0  # and how many there were: the dispersion estimate
 
 
 def initial(judge: CountsJudge) -> CountsState:
@@ -114,15 +116,37 @@ def update(state: CountsState, judge: CountsJudge, counts: tuple[float, float, f
     a = n / m
     g = grid_of(judge)
     log1p = math.log1p
-    loglik = tuple([s + x * lr - k * log1p(r * a) for s, lr, r in zip(state.loglik, g.logs, g.ratios, strict=False)])
+    w = 1 / dispersion(state)  # tempered by the overdispersion seen so far (predictable: before this interval)
+    loglik = tuple(
+        [s + w * (x * lr - k * log1p(r * a)) for s, lr, r in zip(state.loglik, g.logs, g.ratios, strict=False)]
+    )
     total = n + m
+    pearson, residuals = state.pearson, state.residuals
+    rho = estimate(state)
+    if rho is not None and math.isfinite(rho) and rho > 0:
+        theta = rho * a / (rho * a + 1)
+        pearson += (x - k * theta) ** 2 / (k * theta * (1 - theta))
+        residuals += 1
     return replace(
         state,
         loglik=loglik,
         mh_num=state.mh_num + x * m / total,
         mh_den=state.mh_den + y * n / total,
         intervals=state.intervals + 1,
+        pearson=pearson,
+        residuals=residuals,
     )
+
+
+PRIOR_INTERVALS = 20  # the dispersion starts at 1 as if 20 intervals had shown no overdispersion
+
+
+def dispersion(state: CountsState) -> float:
+    """How much more the canary's share of errors varies from interval to interval than binomial
+    noise allows (pod-to-pod spread, bursts): the mean squared Pearson residual, shrunk towards 1
+    and never below it. Each interval's log-likelihood is divided by it (a tempered likelihood
+    ratio, still an e-value under the binomial model since E[LR^c] <= 1 for c <= 1)."""
+    return max(1.0, (state.pearson + PRIOR_INTERVALS) / (state.residuals + PRIOR_INTERVALS))
 
 
 def _logsumexp(values: tuple[float, ...] | list[float]) -> float:

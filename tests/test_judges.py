@@ -1,0 +1,212 @@
+"""Judge gates in plans, in the decision rule, in the state and in JSON Lines (contract section 5)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from canary_tui.core import rule
+from canary_tui.core.codec import state_from_dict, state_to_dict
+from canary_tui.core.events import Evaluated, to_line
+from canary_tui.core.gates import Reading, Status
+from canary_tui.errors import InputError
+
+from .conftest import FIXTURES, PLANS
+from .core_helpers import T0, make_plan
+
+COUNTS = {
+    "name": "errors",
+    "judge": "counts",
+    "errors": "e{v='{{version}}'}[{{interval}}]",
+    "requests": "r{v='{{version}}'}",
+}
+LATENCY = {"name": "latency", "judge": "mann-whitney", "query": "l{v='{{version}}'}", "window": "10m", "minSamples": 5}
+
+
+def judged_plan(**spec: Any):
+    gates = spec.pop("gates", [dict(COUNTS), dict(LATENCY)])
+    phases = spec.pop(
+        "phases",
+        [
+            {"name": "canary", "weight": 5, "duration": "30m"},
+            {"name": "expansion", "weight": 25, "duration": "30m", "gates": {"errors": {"maxRatio": 1.5}}},
+            {"name": "full", "weight": 100, "duration": "0s"},
+        ],
+    )
+    if not any(g.get("name") == "errors" for g in gates):
+        phases = [{k: v for k, v in p.items() if k != "gates"} for p in phases]
+    return make_plan(gates=gates, phases=phases, **spec)
+
+
+def problems(**spec: Any) -> str:
+    with pytest.raises(InputError) as e:
+        judged_plan(**spec)
+    return "\n".join(f"{p.path}: {p.message}" for p in e.value.problems)
+
+
+def test_a_plan_with_both_judges_is_valid_and_renders_interval() -> None:
+    plan = judged_plan()
+    errors = plan.gate("errors")
+    assert plan.render(errors.judge.errors, "v2") == "e{v='v2'}[1m]"  # type: ignore[union-attr]
+    assert plan.judges(1)["errors"].max_ratio == 1.5  # type: ignore[union-attr]
+    assert plan.judges(0)["errors"].max_ratio == 1.0  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("gate", "path", "words"),
+    [
+        ({**COUNTS, "failAbove": 0.05}, "spec.gates[0].failAbove", "not allowed on a gate with judge"),
+        ({k: v for k, v in COUNTS.items() if k != "requests"}, "spec.gates[0]", "needs requests"),
+        ({**COUNTS, "alpha": 1.5}, "spec.gates[0].alpha", "between 0 and 1"),
+        ({**COUNTS, "errors": "e[{{interval}}]"}, "spec.gates[0].errors", "must contain {{version}}"),
+        ({**COUNTS, "window": "5m"}, "spec.gates[0].window", "judge: counts takes"),
+        ({**COUNTS, "judge": "t-test"}, "spec.gates[0].judge", "want one of counts, mann-whitney"),
+        ({**LATENCY, "window": "3m"}, "spec.gates[0].window", "could never have data"),
+        ({"name": "x", "query": "q", "failAbove": 1, "alpha": 0.1}, "spec.gates[0].alpha", "only a gate with a judge"),
+        ({"name": "p", "source": "pods", "signal": "restarts", "judge": "counts"}, "spec.gates[0].judge", "pod gate"),
+    ],
+)
+def test_bad_judge_gates_are_refused_with_the_key_path(gate: dict[str, Any], path: str, words: str) -> None:
+    text = problems(gates=[gate])
+    assert path in text and words in text, text
+
+
+def test_a_phase_may_change_max_ratio_but_never_alpha() -> None:
+    phases = [
+        {"name": "canary", "weight": 5, "duration": "30m", "gates": {"errors": {"alpha": 0.05}}},
+        {"name": "full", "weight": 100, "duration": "0s"},
+    ]
+    assert "spec.phases[0].gates.errors.alpha: a phase may change maxRatio, never alpha" in problems(phases=phases)
+
+
+def test_a_judge_without_any_stable_traffic_is_refused() -> None:
+    text = problems(phases=[{"name": "full", "weight": 100, "duration": "10m"}])
+    assert "no phase leaves stable any traffic" in text
+
+
+def run_counts(plan, intervals: list[Any]) -> tuple[rule.State, list[Evaluated]]:
+    step = rule.start(plan, T0)
+    state, evals = step.state, []
+    for k, counts in enumerate(intervals):
+        reading = counts if isinstance(counts, Reading) else Reading(counts=counts)
+        readings = {"errors": reading, "latency": Reading(0.2, 0.2)}
+        step = rule.advance(state, plan, T0 + k * plan.interval, (), readings, may_promote=False)
+        state = step.state
+        evals += [e for e in step.events if isinstance(e, Evaluated)]
+    return state, evals
+
+
+def test_a_doubled_error_rate_fails_for_good_and_rolls_back_with_a_readable_reason() -> None:
+    plan = judged_plan()
+    state, evals = run_counts(plan, [(20, 1000, 190, 19000)] * 5)
+    statuses = [e.result("errors").status for e in evals]  # type: ignore[union-attr]
+    assert Status.FAIL in statuses
+    first = statuses.index(Status.FAIL)
+    assert statuses[first:] == [Status.FAIL] * (len(statuses) - first)
+    assert state.outcome is rule.Outcome.ROLLED_BACK
+    reason = evals[-1].result("errors").reason  # type: ignore[union-attr]
+    assert reason.startswith("errors 2.0x stable (99% CS ") and "> 1.0x after " in reason, reason
+    assert "canary requests" in reason
+
+
+def test_no_canary_requests_is_nodata_and_no_stable_requests_changes_nothing() -> None:
+    plan = judged_plan()
+    state, evals = run_counts(plan, [(0, 0, 0, 0), (1, 1000, 20, 19000), (3, 1000, 0, 0), Reading(error="boom")])
+    r = [e.result("errors") for e in evals]
+    assert r[0].status is Status.NODATA and r[0].reason == "no canary requests in this interval"  # type: ignore[union-attr]
+    assert r[2].status is not Status.NODATA  # type: ignore[union-attr]
+    assert r[2].stats.evidence == r[1].stats.evidence  # type: ignore[union-attr]
+    assert r[3].status is Status.NODATA and r[3].reason == "boom"  # type: ignore[union-attr]
+    assert state.nodata["errors"] == 1
+
+
+def test_mann_whitney_warming_up_does_not_count_toward_no_data_limit() -> None:
+    plan = judged_plan(noDataLimit=2)
+    step = rule.start(plan, T0)
+    state = step.state
+    for k in range(8):
+        readings = {"errors": Reading(counts=(1, 1000, 20, 19000)), "latency": Reading(0.26, 0.2)}
+        state = rule.advance(state, plan, T0 + k * plan.interval, (), readings, may_promote=False).state
+        res = state.last.result("latency")  # type: ignore[union-attr]
+        if k < 4:
+            assert res.status is Status.NODATA and res.reason.startswith("warming up") and res.nodata == 0
+    assert res.status is Status.FAIL and "+30% vs stable" in res.reason, res.reason
+    assert res.stats.effect == pytest.approx(0.3) and res.stats.p < 0.02  # type: ignore[union-attr]
+
+
+def test_the_state_round_trips_and_a_resumed_run_goes_on_with_the_evidence() -> None:
+    plan = judged_plan()
+    data = [(2, 1000, 20, 19000), (3, 1200, 22, 18800), (1, 900, 18, 19100), (4, 1000, 21, 19000)]
+    whole, _ = run_counts(plan, data)
+    half, _ = run_counts(plan, data[:2])
+    resumed = state_from_dict(json.loads(json.dumps(state_to_dict(half))), plan)
+    assert resumed == half
+    state = resumed
+    for k, counts in enumerate(data[2:], start=2):
+        readings = {"errors": Reading(counts=counts), "latency": Reading(0.2, 0.2)}
+        state = rule.advance(state, plan, T0 + k * plan.interval, (), readings, may_promote=False).state
+    assert state.judges == whole.judges
+    assert state.last.result("errors").stats == whole.last.result("errors").stats  # type: ignore[union-attr]
+
+
+def test_json_lines_carry_ratio_interval_evidence_and_effect_p() -> None:
+    plan = judged_plan()
+    _, evals = run_counts(plan, [(2, 1000, 20, 19000)] * 6)
+    line = json.loads(to_line(evals[-1]))
+    errors = line["gates"]["errors"]
+    assert set(errors) >= {"status", "canary", "stable", "ratio", "interval", "evidence"}
+    assert len(errors["interval"]) == 2 and errors["interval"][0] < errors["ratio"] < errors["interval"][1]
+    assert {"effect", "p"} <= set(line["gates"]["latency"])
+    assert json.loads(to_line(evals[-1])) == evals[-1].to_json()
+
+
+def test_the_doubled_errors_demo_is_missed_by_the_threshold_and_caught_by_counts(cli) -> None:
+    r = cli("demo", "--scenario", "doubled-errors", "--headless", "--json")
+    assert r.rc == 1, r.err
+    lines = [json.loads(x) for x in r.out.splitlines()]
+    evals = [x for x in lines if x["type"] == "evaluation"]
+    statuses = "".join(e["gates"]["error_rate"]["status"][0] for e in evals)
+    assert "ff" not in statuses  # failAbove 0.05 may see a hiccup, never a doubled 0.5%
+    assert lines[-1]["reason"].startswith("errors ") and lines[-1]["phase"] == "canary"
+
+
+def test_check_describes_the_judges(cli) -> None:
+    r = cli("check", PLANS / "judges.yaml", "--offline")
+    assert r.rc == 0, r.err
+    assert "counts: H0 canary errors <= 1x stable, alpha 0.01 (anytime-valid)" in r.out
+    assert "mann-whitney: increase over 10%" in r.out
+
+
+def test_a_counts_series_in_the_plain_form_is_refused(tmp_path) -> None:
+    text = (FIXTURES / "judges-healthy.yaml").read_text()
+    start = text.index("  errors:\n    canary:")
+    bad = (
+        text[:start]
+        + "  errors:\n    canary: [0, 1, 2]\n    stable: [0, 1, 2]\n"
+        + text[text.index("  latency:\n", start) :]
+    )
+    path = tmp_path / "bad.yaml"
+    path.write_text(bad)
+    from canary_tui.core.fixture import load_fixture
+
+    with pytest.raises(InputError) as e:
+        load_fixture(path)
+    assert any(p.path == "series.errors.canary" for p in e.value.problems), e.value.problems
+
+
+def test_replay_takes_increments_between_evaluations_with_data() -> None:
+    from canary_tui.core.fixture import load_fixture
+    from canary_tui.replay import FixtureMetrics
+
+    fixture = load_fixture(FIXTURES / "judges-counter-reset.yaml")
+    metrics = FixtureMetrics(fixture)
+    seen = [metrics.read(fixture.plan, 0, fixture.start + k * fixture.step)["errors"] for k in range(22)]
+    assert seen[0].counts == (0, 0, 0, 0)
+    assert seen[12].error == "counter reset" and seen[13].counts is not None and seen[13].counts[1] > 0
+    assert seen[20].counts is None and seen[21].counts is not None
+    series = fixture.series["errors"]
+    assert seen[21].counts[3] == series.stable.requests[21] - series.stable.requests[19]  # type: ignore[union-attr]
+    assert timedelta(0) < fixture.step
