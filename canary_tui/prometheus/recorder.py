@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import math
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.durations import format_duration, format_time
-from ..core.model import GateSource, Plan
+from ..core.model import CountsJudge, GateSource, Plan
 from ..core.planfile import API_VERSION, read_text
 from ..core.source import parse_text
 from ..errors import InputError
@@ -62,13 +62,23 @@ def record(plan: Plan, connection: Connection, start: datetime, end: datetime, s
     """Range-query every query gate for the canary and stable version; QueryError names the one that failed."""
     n = sample_count(start, end, step)
     gates = [plan.gate(g) for g in query_gates(plan)]
+    counted = [g for g in gates if isinstance(g.judge, CountsJudge)]
+    gates = [g for g in gates if g not in counted]
     sides = (("canary", plan.canary.version), ("stable", plan.stable.version))
-    with ThreadPoolExecutor(max_workers=max(1, min(16, 2 * len(gates)))) as pool:
+    # counts gates: the increments of each step ({{interval}} = --step), summed into cumulative counts
+    per_step = replace(plan, interval=step)
+    with ThreadPoolExecutor(max_workers=max(1, min(16, 2 * len(gates) + 4 * len(counted)))) as pool:
         jobs = {
             (g.name, side): pool.submit(_series, connection, plan.render_query(g, version), start, step, n)
             for g in gates
             for side, version in sides
         }
+        for g in counted:
+            assert isinstance(g.judge, CountsJudge)
+            for side, version in sides:
+                for what in ("errors", "requests"):
+                    promql = per_step.render(getattr(g.judge, what), version)
+                    jobs[g.name, f"{side} {what}"] = pool.submit(_series, connection, promql, start, step, n)
         results: dict[tuple[str, str], tuple[Samples, int]] = {}
         for (gate, side), job in jobs.items():
             try:
@@ -76,7 +86,11 @@ def record(plan: Plan, connection: Connection, start: datetime, end: datetime, s
             except QueryError as e:
                 raise QueryError(f"gate {gate}, {side} version: {e.reason}") from None
     notes = _notes(plan, step, results)
-    series = {g.name: {"canary": results[g.name, "canary"][0], "stable": results[g.name, "stable"][0]} for g in gates}
+    series: dict[str, Any] = {
+        g.name: {"canary": results[g.name, "canary"][0], "stable": results[g.name, "stable"][0]} for g in gates
+    }
+    for g in counted:
+        series[g.name] = {side: _cumulative(results, g.name, side) for side, _ in sides}
     dropped = [g.name for g in plan.gates if g.source is GateSource.PODS]
     if dropped:
         notes.insert(
@@ -96,8 +110,26 @@ def record(plan: Plan, connection: Connection, start: datetime, end: datetime, s
         "step": format_duration(step),
         "series": series,
     }
-    nulls = sum(v is None for s in series.values() for side in s.values() for v in side)
+    nulls = sum(v is None for values, _ in results.values() for v in values)
     return Recording(document, n, nulls, notes)
+
+
+def _cumulative(results: dict[tuple[str, str], tuple[Samples, int]], gate: str, side: str) -> dict[str, Samples]:
+    """Cumulative errors and requests since the start from the increments of each step. A step
+    where either is missing is null in both and adds nothing, as a live evaluation adds nothing."""
+    errors, requests = results[gate, f"{side} errors"][0], results[gate, f"{side} requests"][0]
+    out_e: Samples = []
+    out_r: Samples = []
+    total_e = total_r = 0.0
+    for e, r in zip(errors, requests, strict=True):
+        if e is None or r is None or not (math.isfinite(e) and math.isfinite(r)):
+            out_e.append(None)
+            out_r.append(None)
+            continue
+        total_e, total_r = total_e + max(0.0, e), total_r + max(0.0, r)
+        out_e.append(round(total_e, 6))
+        out_r.append(round(total_r, 6))
+    return {"errors": out_e, "requests": out_r}
 
 
 def _series(connection: Connection, promql: str, start: datetime, step: timedelta, n: int) -> tuple[Samples, int]:
@@ -182,14 +214,19 @@ def write(document: dict[str, Any], path: Path) -> None:
         raise InputError(f"{path}: cannot write: {e.strerror or e}") from None
 
 
+def _json_values(values: Any) -> Any:
+    if isinstance(values, dict):  # a counts gate's side: {errors: [...], requests: [...]}
+        return {k: _json_values(v) for k, v in values.items()}
+    return [_json_value(v) for v in values]
+
+
 def _json(document: dict[str, Any]) -> str:
     head = {k: v for k, v in document.items() if k != "series"}
     text = json.dumps(head, indent=2, ensure_ascii=False)
     rows = []
     for gate, sides in document["series"].items():
         inner = ", ".join(
-            f"{json.dumps(side)}: {json.dumps([_json_value(v) for v in values], allow_nan=False)}"
-            for side, values in sides.items()
+            f"{json.dumps(side)}: {json.dumps(_json_values(values), allow_nan=False)}" for side, values in sides.items()
         )
         rows.append(f"    {json.dumps(gate)}: {{{inner}}}")
     series = '  "series": {\n' + ",\n".join(rows) + "\n  }"
@@ -205,6 +242,12 @@ def _yaml(document: dict[str, Any]) -> str:
     for gate, sides in document["series"].items():
         lines.append(f"  {gate}:")
         for side, values in sides.items():
+            if isinstance(values, dict):  # a counts gate's side
+                lines.append(f"    {side}:")
+                for what, counts in values.items():
+                    items = ", ".join("null" if v is None else _yaml_number(v) for v in counts)
+                    lines.append(f"      {what}: [{items}]")
+                continue
             items = ", ".join("null" if v is None else _yaml_number(v) for v in values)
             lines.append(f"    {side}: [{items}]")
     return text + "\n".join(lines) + "\n"

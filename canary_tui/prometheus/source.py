@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..core.gates import Reading
-from ..core.model import GateSource, Plan
+from ..core.model import CountsJudge, Gate, GateSource, Plan
 from .answers import EMPTY, QueryError, one_value
 
 if TYPE_CHECKING:
@@ -34,7 +34,17 @@ def effective_timeout(plan: Plan) -> float:
 
 
 def query_gates(plan: Plan) -> list[str]:
-    return [g.name for g in plan.gates if g.source is GateSource.PROMETHEUS and g.query is not None]
+    return [g.name for g in plan.gates if g.source is GateSource.PROMETHEUS and (g.query is not None or g.judge)]
+
+
+def counts_queries(plan: Plan, gate: Gate) -> dict[str, str]:
+    """A counts gate's four instant queries: errors and requests over the last interval, per side."""
+    assert isinstance(gate.judge, CountsJudge)
+    out = {}
+    for side, version in (("canary", plan.canary.version), ("stable", plan.stable.version)):
+        out[f"{side}-errors"] = plan.render(gate.judge.errors, version)
+        out[f"{side}-requests"] = plan.render(gate.judge.requests, version)
+    return out
 
 
 class PrometheusMetrics:
@@ -54,7 +64,8 @@ class PrometheusMetrics:
         from .client import connect
 
         timeout = effective_timeout(plan)
-        workers = max(2, 2 * len(query_gates(plan)))
+        counted = sum(isinstance(g.judge, CountsJudge) for g in plan.gates)  # counts gates ask 4 queries
+        workers = max(2, 2 * len(query_gates(plan)) + 2 * counted)
         connection = connect(plan.metrics, timeout=timeout, pool=workers, source=plan.source)
         return cls(connection, timeout=timeout, workers=workers)
 
@@ -73,7 +84,13 @@ class PrometheusMetrics:
     def read(self, plan: Plan, phase_index: int, at: datetime) -> Mapping[str, Reading]:
         """One Reading per query gate at ``at``; never raises: failures are nodata with their reason."""
         jobs: dict[tuple[str, str], Future[Answer]] = {}
+        counted: list[str] = []
         for gate in plan.gates:
+            if isinstance(gate.judge, CountsJudge):
+                counted.append(gate.name)
+                for key, promql in counts_queries(plan, gate).items():
+                    jobs[gate.name, key] = self._pool.submit(self.connection.instant, promql, at)
+                continue
             if gate.source is not GateSource.PROMETHEUS or gate.query is None:
                 continue
             for side, version in (("canary", plan.canary.version), ("stable", plan.stable.version)):
@@ -85,7 +102,11 @@ class PrometheusMetrics:
         for key, future in jobs.items():
             values[key] = self._outcome(future, key[0], warnings)
         out: dict[str, Reading] = {}
+        for name in counted:
+            out[name] = _counts_reading(name, values, warnings)
         for name in dict.fromkeys(k[0] for k in jobs):
+            if name in out:
+                continue
             canary, error = values[name, "canary"]
             stable, stable_error = values[name, "stable"]
             out[name] = Reading(canary, stable, error, stable_error, tuple(dict.fromkeys(warnings.get(name, ()))))
@@ -124,3 +145,19 @@ class PrometheusMetrics:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.connection.close()
+
+
+def _counts_reading(
+    name: str, values: dict[tuple[str, str], tuple[float | None, str | None]], warnings: dict[str, list[str]]
+) -> Reading:
+    """The four counts of a counts gate, or the first reason one is missing (then nothing is added)."""
+    seen = tuple(dict.fromkeys(warnings.get(name, ())))
+    got = []
+    for key in ("canary-errors", "canary-requests", "stable-errors", "stable-requests"):
+        value, error = values[name, key]
+        if value is None:
+            side, what = key.split("-")
+            why = f"{what}: {error or EMPTY}"
+            return Reading(None, None, why if side == "canary" else None, why if side == "stable" else None, seen)
+        got.append(value)
+    return Reading(counts=(got[0], got[1], got[2], got[3]), warnings=seen)
