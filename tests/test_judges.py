@@ -210,3 +210,22 @@ def test_replay_takes_increments_between_evaluations_with_data() -> None:
     series = fixture.series["errors"]
     assert seen[21].counts[3] == series.stable.requests[21] - series.stable.requests[19]  # type: ignore[union-attr]
     assert timedelta(0) < fixture.step
+
+
+def test_manifests_say_a_rule_cannot_run_the_test_and_emit_the_nearest_threshold(cli, tmp_path) -> None:
+    r = cli("manifests", PLANS / "judges.yaml")
+    assert r.rc == 0, r.err
+    assert "Prometheus cannot run canary-tui's statistical test" in r.out
+    import yaml
+
+    rule = next(d for d in yaml.safe_load_all(r.out) if d and d.get("kind") == "PrometheusRule")
+    alerts = {a["alert"]: a for g in rule["spec"]["groups"] for a in g["rules"] if "alert" in a}
+    assert "(1 * canary_tui:errors{" in alerts["CanaryErrorsAboveStable"]["expr"]
+    assert "(1.1 * canary_tui:latency{" in alerts["CanaryLatencyAboveStable"]["expr"]
+    assert alerts["CanaryErrorsAboveStable"]["labels"]["approximates"] == "judge"
+    import subprocess
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump({"groups": rule["spec"]["groups"]}))
+    proc = subprocess.run(["promtool", "check", "rules", str(path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

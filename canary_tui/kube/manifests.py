@@ -178,6 +178,13 @@ def prometheus_rule(plan: Plan, namespace: str) -> dict[str, Any]:
     for gate in plan.gates:
         record = f"canary_tui:{gate.name}"
         labels = {**base, "version": plan.canary.version, "track": "canary"}
+        if gate.judge is not None:  # a statistical judge: its signal and the nearest threshold alert
+            from .judgerules import judge_alerts, judge_records
+
+            records += judge_records(plan, gate, namespace, base)
+            pair = (f'{record}{{canary_tui_plan="{plan.name}",track="{t}"}}' for t in ("canary", "stable"))
+            alerts += judge_alerts(plan, gate, (next(pair), next(pair)), base)
+            continue
         if gate.source is GateSource.PODS:
             records.append({"record": record, "expr": pod_query(plan, gate, namespace), "labels": labels})
         else:
@@ -256,12 +263,13 @@ def manifests(plan: Plan, namespace: str | None = None, istio: str = "v1") -> li
                 http_route(plan, ns),
             )
         )
-    out.append(
-        (
-            "A recording rule per gate, and alerts at each gate's fail (critical) and warn (warning) levels",
-            prometheus_rule(plan, ns),
-        )
-    )
+    judged = [g.name for g in plan.gates if g.judge is not None]
+    comment = "A recording rule per gate, and alerts at each gate's fail (critical) and warn (warning) levels"
+    if judged:
+        from .judgerules import NOTE
+
+        comment += "\n# " + NOTE.format(names=", ".join(judged))
+    out.append((comment, prometheus_rule(plan, ns)))
     out.append(
         (
             "What `canary-tui run`, `check` and promote/hold/resume/rollback do, and nothing more",
