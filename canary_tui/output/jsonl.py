@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -14,14 +15,42 @@ from ..sanitize import json_line_safe
 
 
 class JsonLinesSink:
-    """Writes each event as one line and flushes it, so a pipeline sees it at once."""
+    """Writes each event as one line, so a pipeline sees it at once: phases, actions, decisions and
+    the result are flushed as they are written; evaluations within ``LATENCY`` (a replay writes
+    thousands a second, and a flush per line was a write(2) per line), by a flusher thread."""
+
+    LATENCY = 0.05  # seconds an evaluation line may wait in the buffer
 
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
+        self._lock = threading.Lock()
+        self._dirty = False
+        self._flusher: threading.Thread | None = None
 
     def emit(self, event: Event) -> None:
-        self.stream.write(json_line_safe(to_line(event)) + "\n")
-        self.stream.flush()
+        line = json_line_safe(to_line(event)) + "\n"
+        with self._lock:
+            self.stream.write(line)
+            if isinstance(event, Evaluated):
+                self._dirty = True
+                if self._flusher is None:
+                    self._flusher = threading.Thread(target=self._flush_soon, name="jsonl-flush", daemon=True)
+                    self._flusher.start()
+                return
+            self._dirty = False
+            self.stream.flush()
+
+    def _flush_soon(self) -> None:
+        tick = threading.Event()
+        while not tick.wait(self.LATENCY):
+            with self._lock:
+                if not self._dirty:
+                    continue
+                self._dirty = False
+                try:
+                    self.stream.flush()
+                except (OSError, ValueError):  # the reader went away, or the stream closed: the run says so
+                    return
 
 
 def default_log_dir() -> Path:
