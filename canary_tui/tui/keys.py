@@ -90,6 +90,9 @@ class RoomKeys(_Base):
             return ""
         speed = clock.speed  # type: ignore[attr-defined]
         rate = "max" if speed is None else f"{speed:g}x"
+        achieved = getattr(clock, "achieved", None)  # what the clock actually reached lately (clock.py)
+        if speed is not None and achieved is not None and achieved < 0.9 * speed:
+            rate += f" (achieved {achieved:.3g}x)"
         return f"⏸ paused ({rate})" if clock.paused else f"▶ {rate}"  # type: ignore[attr-defined]
 
     @property
