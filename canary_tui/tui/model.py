@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import rule
 from ..core.events import ActionTaken, Decided, Evaluated, Event, Finished, Notice, PhaseEntered
-from ..core.gates import Status, fmt
+from ..core.gates import JudgeStats, Status, fmt
 from ..core.model import GateSource, Plan, Thresholds
 from ..core.pods import Pod
 from ..core.rule import Outcome, State
@@ -102,6 +102,7 @@ class GateRow:
     reason: str = ""
     fails: int = 0
     nodata: int = 0
+    stats: JudgeStats | None = None  # a judge gate's estimate, interval and evidence (or effect and p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +296,7 @@ class RoomModel:
                     clean(r.reason, REASON_LIMIT),
                     r.fails,
                     r.nodata,
+                    r.stats,
                 )
             rows.append(base)
         return tuple(rows)

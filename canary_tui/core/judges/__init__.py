@@ -157,3 +157,19 @@ def _pct(x: float, signed: bool = True) -> str:
         return "+Inf" if x > 0 else "-Inf"
     text = f"{100 * x:.3g}%"
     return ("+" + text if x >= 0 else text) if signed else text
+
+
+def summary(stats: JudgeStats | None) -> tuple[str, str]:
+    """A judge's numbers for a table's two level columns: the estimate, then interval and evidence
+    (counts: ``2.1x``, ``CS 1.4x-3.2x e 12``) or the effect, then the p-value (mann-whitney)."""
+    if stats is None:
+        return "-", "-"
+    if stats.effect is not None or stats.p is not None:
+        effect = _pct(stats.effect) if stats.effect is not None else "-"
+        return effect, f"p {stats.p:.2g}" if stats.p is not None else "-"
+    ratio = cj.times(stats.ratio)
+    low = stats.low if stats.low is not None else 0.0
+    high = stats.high if stats.high is not None else math.inf
+    top = "+Inf" if math.isinf(high) else cj.times(high)
+    evidence = stats.evidence if stats.evidence is not None else 1.0
+    return ratio, f"CS {cj.times(low) if low else '0'}-{top} e {evidence:.3g}"

@@ -18,6 +18,7 @@ See docs/judges.md for the choices and their limits.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -167,64 +168,49 @@ def log_evidence(state: CountsState, judge: CountsJudge) -> float:
 
 
 def confidence_sequence(state: CountsState, judge: CountsJudge) -> tuple[float, float]:
-    """The 1 - alpha confidence sequence for the ratio: (0, +Inf) before any information."""
+    """The confidence sequence for the ratio, each bound by inverting the one-sided test at alpha:
+    ``low`` is the smallest ratio the test of H0 ``rho <= c`` does not reject (so ``fail`` is exactly
+    ``low > maxRatio``), ``high`` the largest that the mirror test of ``rho >= c`` (alternatives in
+    [c/16, c)) does not. Each bound holds at all times with probability 1 - alpha (both: 1 - 2 alpha).
+    (0, +Inf) before any information."""
     g = grid_of(judge)
     ll = state.loglik
-    cut = _logsumexp(ll) - math.log(len(ll)) - math.log(1 / judge.alpha)
-    inside = [i for i, s in enumerate(ll) if s > cut]
-    if not inside:  # cannot happen (the maximum is inside), but stay total
-        return 0.0, math.inf
-    lo, hi = inside[0], inside[-1]
-    last = len(ll) - 1
-    if lo == hi and 0 < lo < last:
-        # narrower than the grid (tens of thousands of errors): the parabola through the peak
-        u = _roots(g, ll, lo, cut)
-        return (math.exp(u[0]), math.exp(u[1])) if u else (g.ratios[lo], g.ratios[lo])
-    low = 0.0 if lo == 0 else _cross(g, ll, lo - 1, lo, cut, lo + 1 if lo < last else None)
-    high = math.inf if hi == last else _cross(g, ll, hi + 1, hi, cut, hi - 1 if hi > 0 else None)
+    cut = math.log(1 / judge.alpha)
+    top = max(range(len(ll)), key=ll.__getitem__)
+    low = _bound(g, ll, cut, top, down=True)
+    high = _bound(g, ll, cut, top, down=False)
     return low, high
 
 
-def _parabola(g: Grid, ll: tuple[float, ...], i: int) -> tuple[float, float, float]:
-    """``L(u) ~ a (u - u_i)^2 + b (u - u_i) + c`` through grid points i-1, i, i+1 (u = log ratio)."""
-    u0, u1, u2 = g.logs[i - 1] - g.logs[i], 0.0, g.logs[i + 1] - g.logs[i]
-    y0, y1, y2 = ll[i - 1], ll[i], ll[i + 1]
-    d0, d2 = (y0 - y1) / u0, (y2 - y1) / u2  # slopes from the middle point
-    a = (d2 - d0) / (u2 - u0)
-    b = d0 - a * u0
-    return a, b, y1 + 0 * u1
+def _one_sided(g: Grid, ll: tuple[float, ...], j: int, up: bool) -> float:
+    """log e-value at grid point j against ``rho <= c_j`` (up) or ``rho >= c_j`` (not up)."""
+    c = g.ratios[j]
+    if up:
+        start, stop = j + 1, bisect.bisect_right(g.ratios, REACH * c * (1 + 1e-12))
+    else:
+        start, stop = bisect.bisect_left(g.ratios, c / REACH * (1 - 1e-12)), j
+    if stop <= start:
+        return -math.inf
+    return _logsumexp(ll[start:stop]) - math.log(stop - start) - ll[j]
 
 
-def _roots(g: Grid, ll: tuple[float, ...], i: int, cut: float) -> tuple[float, float] | None:
-    """Where the parabola through the peak at grid point i crosses ``cut``, as log ratios."""
-    a, b, c = _parabola(g, ll, i)
-    disc = b * b - 4 * a * (c - cut)
-    if a >= 0 or disc < 0:
-        return None
-    r = math.sqrt(disc)
-    x1, x2 = (-b + r) / (2 * a), (-b - r) / (2 * a)
-    return g.logs[i] + min(x1, x2), g.logs[i] + max(x1, x2)
-
-
-def _cross(g: Grid, ll: tuple[float, ...], out: int, inside: int, cut: float, further: int | None) -> float:
-    """Where the log-likelihood crosses ``cut`` between a grid point outside and one inside: on the
-    parabola through those two and the next one inside (the log-likelihood is smooth and concave),
-    else linearly."""
-    lo_i, hi_i = sorted((out, inside))
-    if further is not None:
-        mid = inside
-        a, b, c = _parabola(g, ll, mid) if 0 < mid < len(ll) - 1 else (0.0, 0.0, 0.0)
-        if a < 0:
-            disc = b * b - 4 * a * (c - cut)
-            if disc >= 0:
-                r = math.sqrt(disc)
-                for x in ((-b + r) / (2 * a), (-b - r) / (2 * a)):
-                    u = g.logs[mid] + x
-                    if g.logs[lo_i] - 1e-12 <= u <= g.logs[hi_i] + 1e-12:
-                        return math.exp(u)
-    a_, b_ = ll[out], ll[inside]
-    f = (cut - a_) / (b_ - a_) if b_ != a_ else 0.0
-    return math.exp(g.logs[out] + f * (g.logs[inside] - g.logs[out]))
+def _bound(g: Grid, ll: tuple[float, ...], cut: float, top: int, down: bool) -> float:
+    """Binary search from the peak (never rejected) towards the grid's end for the last grid point
+    the test does not reject, then linear in log e-value to the crossing."""
+    edge = 0 if down else len(ll) - 1
+    if _one_sided(g, ll, edge, up=down) < cut:
+        return 0.0 if down else math.inf
+    inside, outside = top, edge  # inside: not rejected; outside: rejected
+    while abs(inside - outside) > 1:
+        mid = (inside + outside) // 2
+        if _one_sided(g, ll, mid, up=down) < cut:
+            inside = mid
+        else:
+            outside = mid
+    e_out, e_in = _one_sided(g, ll, outside, up=down), _one_sided(g, ll, inside, up=down)
+    f = (e_out - cut) / (e_out - e_in) if math.isfinite(e_in) and e_out != e_in else 1.0
+    u_out, u_in = g.logs[outside], g.logs[inside]
+    return math.exp(u_out + max(0.0, min(1.0, f)) * (u_in - u_out))
 
 
 def estimate(state: CountsState) -> float | None:

@@ -9,6 +9,7 @@ from textual.geometry import Size
 from textual.reactive import reactive
 
 from ...core.gates import fmt
+from ...core.judges import summary as judge_summary
 from ...core.model import Plan
 from ...sanitize import clean
 from ..checkrows import CheckRow
@@ -110,7 +111,7 @@ class GatePanel(LinesWidget):
         rows: list[list[Cell]] = [[cell((h, look.muted)) for h in heads]]
         for r in self.rows:
             tone = look.tone(STATUS_TONE[r.status]) if r.status is not None else look.muted
-            warn, fail = levels(r.thresholds, r.unit)
+            warn, fail = levels(r.thresholds, r.unit) if r.stats is None else judge_summary(r.stats)
             stable = fmt(r.stable, r.unit) if r.stable is not None or r.status is None else "-"
             cells = [
                 cell((clean(r.name, 40), tone)),

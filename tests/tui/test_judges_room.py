@@ -1,0 +1,21 @@
+"""The control room shows a judge gate's estimate, confidence sequence and evidence in its row."""
+
+from __future__ import annotations
+
+from tmuxhelp import ROOT
+from tui_helpers import run, screen_text
+
+
+def test_the_gate_row_shows_estimate_interval_and_evidence(room):
+    r = room(fixture=ROOT / "fixtures" / "judges-doubled-errors.yaml")
+
+    async def scenario():
+        async with r.app.run_test(size=(160, 48)) as pilot:
+            await r.step_to(pilot, 4)
+            text = screen_text(r.app)
+            rows = [line for line in text.splitlines() if " errors " in line and " e " in line]
+            assert rows and "CS " in rows[0] and "x" in rows[0], text
+            latency = next(line for line in text.splitlines() if " latency " in line)
+            assert "nodata" in latency and "warming up" in latency, latency
+
+    run(scenario())
