@@ -11,7 +11,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..core.gates import Status
+from ..core.gates import JudgeStats, Status
 
 RECENT = 120
 WHOLE = 2048
@@ -26,6 +26,7 @@ class Point:
     stable: float | None
     status: Status
     phase_index: int
+    stats: JudgeStats | None = None  # a judge gate's estimate and interval (the charts draw them)
 
 
 class Thinned:

@@ -201,7 +201,7 @@ class RoomModel:
         for r in event.results:
             history = self.history.get(r.name)
             if history is not None:
-                history.append(Point(event.at, r.canary, r.stable, r.status, index))
+                history.append(Point(event.at, r.canary, r.stable, r.status, index, r.stats))
             before = self._status.get(r.name)
             self._status[r.name] = r.status
             if r.status is not before and not (first and r.status is Status.PASS):

@@ -19,3 +19,21 @@ def test_the_gate_row_shows_estimate_interval_and_evidence(room):
             assert "nodata" in latency and "warming up" in latency, latency
 
     run(scenario())
+
+
+def test_the_chart_draws_the_confidence_sequence_against_max_ratio(room):
+    from canary_tui.tui.screens.charts import GateChart
+
+    r = room(fixture=ROOT / "fixtures" / "judges-doubled-errors.yaml")
+
+    async def scenario():
+        async with r.app.run_test(size=(160, 48)) as pilot:
+            await r.step_to(pilot, 4)
+            await pilot.press("g")
+            await pilot.pause(0.3)
+            chart = r.app.screen.query_one("#chart-errors", GateChart)
+            text = screen_text(r.app)
+            assert "CS high" in text and "canary / stable" in text, text
+            assert chart.plt is not None
+
+    run(scenario())

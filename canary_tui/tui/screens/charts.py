@@ -14,7 +14,7 @@ from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from ...core.gates import fmt
-from ...core.model import Gate, GateSource, Plan
+from ...core.model import CountsJudge, Gate, GateSource, Plan
 from ...sanitize import clean
 from ..history import Point
 from ..look import Look
@@ -76,6 +76,12 @@ class GateChart(PlotextPlot):
             return
         xs = [x(p.at) for p in points]
         end = xs[-1] if xs[-1] > 0 else 1.0
+        if isinstance(gate.judge, CountsJudge):
+            from .judgechart import draw_counts
+
+            draw_counts(plt, model, gate, points, xs, x, end, (canary, bad, warn, muted))
+            self.refresh()
+            return
         self._levels(plt, model.plan, gate, model, start, x, end, points, bad, warn)
         _line(plt, xs, [p.canary for p in points], canary, f"canary {model.plan.canary.version}")
         if gate.source is not GateSource.PODS:
