@@ -148,7 +148,6 @@ def _divergence_rows(div: Divergence) -> list[str]:
     def phase(e: Evaluated | None) -> str:
         return e.phase if e is not None else "(no evaluation)"
 
-    out = [f"  {'phase':<22} {phase(div.base):<28} {phase(div.variant)}"]
     names: list[str] = []
     for e in (div.base, div.variant):
         for r in e.results if e is not None else ():
@@ -161,10 +160,13 @@ def _divergence_rows(div: Divergence) -> list[str]:
             return "-"
         return f"{r.status.value} {fmt(r.canary)} (fails {r.fails}, nodata {r.nodata})"
 
+    rows = [("phase", phase(div.base), phase(div.variant), "")]
     for name in names:
         b, v = cell(div.base, name), cell(div.variant, name)
-        mark = "  <" if b.split(" ")[0] != v.split(" ")[0] else ""
-        out.append(f"  {name:<22} {b:<28} {v}{mark}")
+        rows.append((name, b, v, "  <" if b.split(" ")[0] != v.split(" ")[0] else ""))
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    out = [f"  {n:<{w0}}  {b:<{w1}}  {v}{mark}" for n, b, v, mark in rows]
     for who, ds in (("base", div.base_decisions), ("variant", div.variant_decisions)):
         for d in ds:
             out.append(f"  decision ({who}): {_decision(d)}")
