@@ -229,3 +229,16 @@ def test_manifests_say_a_rule_cannot_run_the_test_and_emit_the_nearest_threshold
     path.write_text(yaml.safe_dump({"groups": rule["spec"]["groups"]}))
     proc = subprocess.run(["promtool", "check", "rules", str(path)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_report_charts_the_confidence_sequence_against_max_ratio(cli, tmp_path, state_home) -> None:
+    r = cli("replay", FIXTURES / "judges-doubled-errors.yaml", "--headless")
+    log = state_home / "canary-tui" / "checkout-replay.jsonl"  # the audit log: it holds the plan
+    r = cli("report", log, "-o", tmp_path / "report.html")
+    assert r.rc == 0, r.err
+    page = (tmp_path / "report.html").read_text()
+    figure = page[page.index('id="gate-errors"') :]
+    figure = figure[: figure.index("</figure>")]
+    assert "canary / stable errors and the confidence sequence" in figure
+    assert figure.count('class="ls"') == 2 and 'class="lc"' in figure  # the two bounds and the estimate
+    assert "maxRatio: fail once the lower bound is above it" in figure

@@ -24,6 +24,7 @@ class GateChart:
     has_fail: bool
     has_warn: bool
     has_ratio: bool
+    legend: str = ""  # HTML of the legend, when not the usual canary/stable/levels one (judge charts)
 
 
 @dataclass
@@ -74,6 +75,10 @@ def charts_for(r: Release, s: Summary) -> Charts:
 
 
 def _gate_chart(fr: svg.Frame, r: Release, name: str, series, g: GatePlan | None, phases: int) -> GateChart:  # type: ignore[no-untyped-def]
+    if series.judged:
+        from .judges import counts_chart
+
+        return counts_chart(fr, r, name, series, g, phases)  # type: ignore[no-any-return]
     levels: list[svg.Level] = []
     ratio = None
     if g is not None:

@@ -160,6 +160,8 @@ def _gates(r: Release, s: Summary, charts: list[GateChart], health: str, checks:
             legend += "<span class='lg w'></span>warn level"
         if ch.has_ratio:
             legend += "<span class='lg r'></span>stable × maxRatioToStable"
+        if ch.legend:
+            legend = ch.legend
         off = f" Off the chart: {e(', '.join(ch.off))}." if ch.off else ""
         unit = f" ({e(ch.unit)})" if ch.unit else ""
         out.append(

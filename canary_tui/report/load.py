@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import InputError, Problem
 from . import plan as plans
+from .judges import judged
 from .model import NAN, STATUS_CODE, GateSeries, LogEvent, Release
 
 EVENT_KINDS = ("phase", "action", "decision", "error", "result")
@@ -170,6 +171,8 @@ class _LogReader:
             # the common case inline: a plain number (a day at 1 s is 1.4 million of these)
             s.canary.append(c if type(c) is fl else num(c))
             s.stable.append(st if type(st) is fl else num(st))
+            if "interval" in g and (j := judged(g)) is not None:  # a counts gate (contract section 5)
+                s.judged.append((n, *j))
         checks = d.get("checks")
         if isinstance(checks, dict):
             for name, c in checks.items():

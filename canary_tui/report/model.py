@@ -81,6 +81,7 @@ class GateSeries:
     status: bytearray = field(default_factory=bytearray)
     canary: array[float] = field(default_factory=lambda: array("d"))
     stable: array[float] = field(default_factory=lambda: array("d"))
+    judged: list[tuple[int, float, float, float]] = field(default_factory=list)  # counts: (index, ratio, low, high)
 
     def pad(self, n: int) -> None:
         """Fill up to ``n`` evaluations with 'absent' (a gate that appeared later, or vanished)."""

@@ -81,7 +81,7 @@ def _read(doc: dict[str, Any], origin: str) -> PlanInfo:
             table = dict(levels)
             override = (p.get("gates") or {}).get(gate.name) or {}
             for key, value in override.items():
-                if key in LEVELS:
+                if key in LEVELS or (key == "maxRatio" and "maxRatio" in levels):
                     if value is None:
                         table.pop(key, None)
                     else:
@@ -128,7 +128,7 @@ def from_outline(outline: dict[str, Any]) -> PlanInfo | None:
 
 
 def _levels(g: dict[str, Any]) -> dict[str, float]:
-    out = {}
+    out = {"maxRatio": float(g.get("maxRatio", 1.0))} if g.get("judge") == "counts" else {}
     for key in LEVELS:
         value = g.get(key)
         if value is not None:
