@@ -67,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
+    if getattr(args, "json", False) and getattr(args, "headless", None) is False:
+        args.headless = True  # --json is JSON Lines on stdout, which a screen would garble (docs/tui.md)
     try:
         return int(args._module.run(args))
     except InputError as e:

@@ -32,7 +32,7 @@ def positive_float(text: str) -> float:
 
 def add_output_arguments(p: argparse.ArgumentParser, *, speed: bool = True) -> None:
     p.add_argument("--headless", action="store_true", help="no screen: print a timeline (or JSON Lines with --json)")
-    p.add_argument("--json", action="store_true", help="with --headless: print the contract's JSON Lines")
+    p.add_argument("--json", action="store_true", help="print the contract's JSON Lines (implies --headless)")
     p.add_argument("--verbose", "-v", action="store_true", help="with --headless: one line per evaluation too")
     if speed:
         p.add_argument(

@@ -13,10 +13,10 @@ import contextlib
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Footer
@@ -35,6 +35,7 @@ from .model import Changes, PhaseRow, RoomModel, Tone
 from .modes import Mode, get_mode
 from .source import RoomSource, RunLog, run_log_of
 from .themes import EXTRA_THEMES, HIGH_CONTRAST
+from .widgets.alert import AlertBanner
 from .widgets.events import EventLog
 from .widgets.gates import GatePanel
 from .widgets.header import RoomHeader
@@ -53,8 +54,12 @@ if TYPE_CHECKING:
     from .screens.charts import ChartsScreen
 
 STYLES = ("control_room.tcss",)
-WIDE = 150  # columns from which the panels sit side by side (styles/control_room.tcss)
-TALL = 45  # lines from which watch mode adds the wall board (with WIDE)
+# The size classes (styles/control_room.tcss, docs/tui.md's wireframes): compact under STANDARD
+# columns, standard under WIDE, wide from WIDE.
+STANDARD = 100
+WIDE = 180
+BOARD_WIDTH, TALL = 150, 45  # watch mode adds the wall board from 150x45
+EVENTS_MIN, PEEK = 9, 4  # standard size: the event log's least height, the pod lines kept in view below it
 
 
 class SnapshotReady(Message):
@@ -77,7 +82,7 @@ class ControlRoom(RoomKeys, App[int]):
 
     TITLE = "canary-tui"
     CSS_PATH: ClassVar = [str(styles_dir() / name) for name in STYLES]
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]  # noqa: RUF012 - Textual's own type
+    HORIZONTAL_BREAKPOINTS = [(0, "-compact"), (STANDARD, "-standard"), (WIDE, "-wide")]  # noqa: RUF012
     VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL, "-tall")]  # noqa: RUF012 - Textual's own type
     COMMANDS: ClassVar = App.COMMANDS | {RoomCommands}
     AUTO_FOCUS = "#room"
@@ -136,17 +141,18 @@ class ControlRoom(RoomKeys, App[int]):
         self._charts: ChartsScreen | None = None
         self._keys_state: tuple[bool, ...] = ()
         self._panel_list: list[LinesWidget] | None = None
+        self._events_lines: int | None = None  # the event log's height set for the standard size
 
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
         plan = self.controller.plan
-        # the breakpoint class now, not after the first resize: saves restyling the whole screen
+        # the breakpoint classes now, not after the first resize: saves restyling the whole screen
         # once more before the first frame
-        wide, tall = self.size.width >= WIDE, self.size.height >= TALL
-        self.screen.set_class(wide, "-wide").set_class(not wide, "-narrow")
-        self.screen.set_class(tall, "-tall").set_class(not tall, "-short").set_class(self.watching, "-watch")
+        self._size_classes(self.screen, self.size.width, self.size.height)
+        self.screen.set_class(self.watching, "-watch")
         yield RoomHeader(plan, self.room_mode.badge, id="header")
+        yield AlertBanner(id="alert")
         if self.watching:
             from .widgets.watchbar import StaleBanner, WatchBar
 
@@ -157,14 +163,49 @@ class ControlRoom(RoomKeys, App[int]):
                 from .widgets.wall import WallBoard
 
                 yield WallBoard(plan, id="wall")
-            with Horizontal(id="row-state", classes="row"):
-                yield PhaseProgress(id="phases")
+            # a grid whose columns and spans the size class sets (styles/control_room.tcss)
+            with Grid(id="row-state"):
                 yield GatePanel(plan, id="gates")
-            with Horizontal(id="row-live", classes="row"):
+                yield PhaseProgress(id="phases")
                 yield GateSignals(plan, self.model.history, id="signals")
+            with Horizontal(id="row-live", classes="row"):
                 yield EventLog(id="events")
-            yield PodPanel(plan.canary.version, id="pods")
+                yield PodPanel(plan.canary.version, id="pods")
         yield Footer(compact=True)
+
+    @staticmethod
+    def _size_classes(screen: Screen[Any], width: int, height: int) -> None:
+        """The size class (compact, standard, wide) and, in watch mode, the wall board's room."""
+        size = "-compact" if width < STANDARD else "-standard" if width < WIDE else "-wide"
+        for name in ("-compact", "-standard", "-wide"):
+            screen.set_class(name == size, name)
+        tall = height >= TALL
+        screen.set_class(tall, "-tall").set_class(not tall, "-short")
+        screen.set_class(width >= BOARD_WIDTH and tall, "-board")
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.screen_stack:
+            self._size_classes(self.screen_stack[0], event.size.width, event.size.height)
+            self.call_after_refresh(self._fit_events)
+
+    def _fit_events(self) -> None:
+        """Standard size: the event log takes the lines the panels above leave, less PEEK lines for
+        the pod table's title and first rows (so the pods are seen to be there, just below)."""
+        try:
+            room = self.query_one("#room")
+            above = self.query_one("#row-state").outer_size.height
+            log = self.query_one(EventLog)
+        except NoMatches:
+            return
+        lines = max(EVENTS_MIN, room.size.height - above - PEEK) if above else None
+        if not self.screen_stack[0].has_class("-standard"):
+            lines = None  # the style sheet's height
+        if lines != self._events_lines:
+            self._events_lines = lines
+            if lines is None:
+                log.styles.clear_rule("height")
+            else:
+                log.styles.height = lines
 
     def on_mount(self) -> None:
         if self.start_theme:
@@ -255,9 +296,14 @@ class ControlRoom(RoomKeys, App[int]):
             self.query_one(PodPanel).pods = model.pods
         if changes.rows:
             self.query_one(EventLog).add(changes.rows)
+        if changes.evaluated and model.applied <= 3:  # the gate panel found its height: fit the log under it
+            self.call_after_refresh(self._fit_events)
         self.query_one(RoomHeader).outcome = state.outcome
+        self.query_one(AlertBanner).text = model.alert or ""
         self._show_time()
         self._refresh_keys()
+        for action, why in changes.refused:
+            self.notify(f"{action} refused: {why}", markup=False, title="Refused", severity="warning", timeout=8)
         if changes.decided and state.outcome is not None:
             self.notify(
                 model.waiting(None)[0],
@@ -334,7 +380,7 @@ class ControlRoom(RoomKeys, App[int]):
         self.look = look_for(self.theme_variables, dark=self.current_theme.dark)
         if self.screen_stack:
             self.screen_stack[0].set_class(self.theme == HIGH_CONTRAST.name, "-high-contrast")
-        for widget in (RoomHeader, PhaseProgress, GatePanel, GateSignals, PodPanel):
+        for widget in (RoomHeader, PhaseProgress, GatePanel, GateSignals, PodPanel, AlertBanner):
             self.query_one(widget).look = self.look  # type: ignore[attr-defined]
         self.query_one(EventLog).look = self.look
         for extra in self.query("#watchbar, #stale, #wall"):

@@ -113,6 +113,7 @@ class Changes:
     pods: bool
     rows: tuple[EventRow, ...]
     decided: bool
+    refused: tuple[tuple[str, str], ...] = ()  # (action, why) of each operator action the controller refused
 
 
 class RoomModel:
@@ -124,6 +125,7 @@ class RoomModel:
         self.now: datetime | None = None
         self.pods: Sequence[Pod] | None = None
         self.pending_write: str | None = None
+        self.alert: str | None = None
         self.history = {g.name: GateHistory(recent, whole) for g in plan.gates}
         self.phase_starts: dict[int, datetime] = {}
         self.rows: deque[EventRow] = deque(maxlen=event_limit)
@@ -143,6 +145,7 @@ class RoomModel:
         self.now = snap.now
         self.pods = snap.pods
         self.pending_write = snap.pending_write
+        self.alert = clean(snap.alert, 300) if getattr(snap, "alert", None) else None
         self.applied += 1
         rows: list[EventRow] = []
         if dropped:
@@ -150,14 +153,17 @@ class RoomModel:
                 EventRow(self.now, "note", "", f"{dropped} events not shown: the screen fell behind", Tone.WARN)
             )
         evaluated = False
+        refused: list[tuple[str, str]] = []
         for event in events:
             row = self._row(event)
             if isinstance(event, Evaluated):
                 evaluated = True
+            elif isinstance(event, ActionTaken) and not event.accepted:
+                refused.append((clean(event.action, 20), clean(event.reason, REASON_LIMIT)))
             if row is not None:
                 rows.append(row)
         self.rows.extend(rows)
-        return Changes(evaluated, pods_changed, tuple(rows), state.done and not was_done)
+        return Changes(evaluated, pods_changed, tuple(rows), state.done and not was_done, tuple(refused))
 
     def _row(self, event: Event) -> EventRow | None:
         if isinstance(event, PhaseEntered):
@@ -313,8 +319,10 @@ class RoomModel:
         if state.outcome is not None:
             return f"{state.outcome.value}: {clean(state.reason, REASON_LIMIT)}", OUTCOME_TONE[state.outcome]
         now = now or self.now or state.phase_start
-        # whole seconds: a paced clock is rarely on one, and "promotes in 59.779306s" helps nobody
-        text = clean(rule.waiting_for(state, plan, now.replace(microsecond=0)), REASON_LIMIT)
+        # whole seconds of soak: a paced clock is rarely on one, and a phase entered by a key press
+        # starts between two seconds ("promotes in 59.779306s" helps nobody)
+        soaked = timedelta(seconds=int(max(timedelta(0), now - state.phase_start).total_seconds()))
+        text = clean(rule.waiting_for(state, plan, state.phase_start + soaked), REASON_LIMIT)
         late = now - rule.next_evaluation(plan, state)
         if late > OVERDUE:
             return f"evaluating for {short_duration(late)}: the metrics answer slowly…", Tone.WARN

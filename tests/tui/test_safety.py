@@ -12,7 +12,7 @@ def test_hostile_pod_names_and_actor_render_harmlessly(room):
     r = room(fixture="hostile.yaml", mode="demo")
 
     async def scenario():
-        async with r.app.run_test(size=(160, 48)) as pilot:
+        async with r.app.run_test(size=(200, 60)) as pilot:
             await r.step_to(pilot, 2)  # the fixture's hold by a markup-named actor applies at 1m
             await r.until(pilot, lambda: r.app.model.state.held)
             text = screen_text(r.app)

@@ -48,6 +48,8 @@ class GatePanel(LinesWidget):
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """The status lines, the heading and one line per gate and check, counted without building them."""
+        if (self.styles.column_span or 1) > 1:  # across the grid: Textual measures it one column wide
+            width = container.width - self.styles.gutter.width
         return len(self._status(width)) + 1 + len(self.plan.gates) + len(self.plan.checks)
 
     def watch_waiting(self) -> None:

@@ -9,7 +9,7 @@ from textual.geometry import Size
 from textual.reactive import reactive
 
 from ...sanitize import clean
-from ..grid import Cell, Column, LinesWidget, cell, lay_out
+from ..grid import Cell, Column, LinesWidget, cell, lay_out, width_of
 from ..look import Look, bar
 from ..model import PhaseRow, PhaseState, short_duration
 
@@ -58,7 +58,10 @@ class PhaseProgress(LinesWidget):
         width = max(20, width)
         name_w = max(len(r.name) for r in self.rows)
         fixed = 1 + name_w + 4 + 4  # mark, name, weight, the gaps between the five columns
-        bar_w = max(6, min(48, (width - fixed) * 2 // 5))
+        # the words (time left, "rolled back here") before the bars: the bar gives way first
+        times = [self._times(row, look) for row in self.rows]
+        words = max([16, *(width_of(t) for t in times)])
+        bar_w = max(4, min(48, (width - fixed) * 2 // 5, width - fixed - words))
         times_w = max(10, width - fixed - bar_w)
         rows = [self._row(row, look, bar_w) for row in self.rows]
         rows.append(

@@ -68,6 +68,13 @@ class PodTable(ScrollView, can_focus=True):
             super().__init__()
             self.column = column
 
+    class Highlighted(Message):
+        """The cursor is on another pod (or the table got the focus): its full name, for the panel."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
+
     cursor: reactive[int] = reactive(0, repaint=True)
 
     def __init__(self, canary: str, *, id: str | None = None) -> None:
@@ -285,7 +292,7 @@ class PodTable(ScrollView, can_focus=True):
             container = [Segment(gap + _fit(text, w["container"], False), st["bad"])]
         return joined(
             [
-                Segment(_fit(self._names[index], w["name"], False) + gap, st["text"]),
+                Segment(middle(self._names[index], w["name"]) + gap, st["text"]),
                 Segment(_fit(self._clean(p.version), w["version"], False) + gap, st["canary" if canary else "stable"]),
                 Segment(_fit(self._clean(p.phase), w["phase"], False) + gap, st.get(p.phase, st["bad"])),
                 Segment(_fit("yes" if p.ready else "no", w["ready"], False) + gap, st["good" if p.ready else "bad"]),
@@ -302,12 +309,23 @@ class PodTable(ScrollView, can_focus=True):
     def watch_cursor(self) -> None:
         if not self.rows:
             return
+        self._tell_highlighted()
         top = int(self.scroll_offset.y)
         visible = max(1, self.scrollable_content_region.height - 1)
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False)
         elif self.cursor >= top + visible:
             self.scroll_to(y=self.cursor - visible + 1, animate=False)
+
+    def on_focus(self) -> None:
+        self._tell_highlighted()
+
+    def on_blur(self) -> None:
+        self.post_message(self.Highlighted(""))
+
+    def _tell_highlighted(self) -> None:
+        if self.has_focus and 0 <= self.cursor < len(self._names):
+            self.post_message(self.Highlighted(self._names[self.cursor]))
 
     def action_move(self, delta: int) -> None:
         self.cursor = max(0, min(len(self.rows) - 1, self.cursor + delta))
@@ -351,6 +369,18 @@ def _styles(look: Look, base: Style) -> dict[str, Style]:
         "ContainerCreating": look.warn,
     }
     return {key: base + style for key, style in styles.items()}
+
+
+def middle(name: str, width: int) -> str:
+    """A pod name in exactly ``width`` cells, shortened in the middle when it is too long: the start
+    (deployment, version) and the end (the hash that tells pods apart) stay, ``checkout-v2…7dq9d``."""
+    if len(name) <= width:
+        return name.ljust(width)
+    if width < 5:
+        return name[: max(0, width - 1)] + "…" if width > 0 else ""
+    tail = len(name) - name.rfind("-") - 1 if "-" in name else width // 2
+    tail = max(1, min(tail, (width - 1) // 2))
+    return name[: width - 1 - tail] + "…" + name[len(name) - tail :]
 
 
 def _fit(text: str, width: int, right: bool) -> str:

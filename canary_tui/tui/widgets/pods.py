@@ -35,14 +35,14 @@ class PodPanel(Vertical):
         height: auto;
         padding: 0 1;
     }
-    PodPanel > Input {
+    PodPanel > Input, PodPanel > Input:focus {
         display: none;
         height: 1;
         border: none;
         padding: 0 1;
         background: $boost;
     }
-    PodPanel.-filtering > Input {
+    PodPanel.-filtering > Input, PodPanel.-filtering > Input:focus {
         display: block;
     }
     """
@@ -60,6 +60,7 @@ class PodPanel(Vertical):
         super().__init__(id=id)
         self.canary = canary
         self.shown: list[Pod] = []
+        self.focused_name = ""
         self._titles = ("", "")
 
     def compose(self) -> ComposeResult:
@@ -93,6 +94,7 @@ class PodPanel(Vertical):
             field.cursor_blink = False
             self.mount(field, before=self.table)
         self.call_after_refresh(field.focus)
+        self.call_after_refresh(self.scroll_visible, animate=False)  # below the fold on a small screen
 
     def action_close_filter(self) -> None:
         field = self._field()
@@ -116,6 +118,13 @@ class PodPanel(Vertical):
         if not event.value:
             self.remove_class("-filtering")
         self.table.focus()
+
+    def on_pod_table_highlighted(self, event: PodTable.Highlighted) -> None:
+        """The full name of the pod under the cursor, in the bottom line (the table may shorten it)."""
+        event.stop()
+        if event.name != self.focused_name:
+            self.focused_name = event.name
+            self._rebuild()
 
     def on_pod_table_header_clicked(self, event: PodTable.HeaderClicked) -> None:
         event.stop()
@@ -148,12 +157,12 @@ class PodPanel(Vertical):
             return
         self.shown = select_pods(self.pods, self.filter_text, self.sort_column, self.sort_reverse)
         self.table.show(self.shown, look, self.sort_column, self.sort_reverse)
-        pods = self.pods or ()
-        canary = sum(1 for p in pods if p.version == self.canary)
-        title = f"Pods {len(pods)} (canary {canary}, stable {len(pods) - canary})" if pods else "Pods"
+        title = pod_summary(self.pods or (), self.canary)
         parts = []
         if self.pods is None:
             parts.append("no pod snapshot yet")
+        if self.focused_name:
+            parts.append(f"▸ {self.focused_name}")
         if self.filter_text:
             parts.append(f"filter “{self.filter_text}”: {len(self.shown)} shown")
         subtitle = " · ".join(parts)
@@ -161,3 +170,16 @@ class PodPanel(Vertical):
             self._titles = (title, subtitle)
             self.border_title = title
             self.border_subtitle = Text(subtitle)  # typed text: never markup
+
+
+def pod_summary(pods: Sequence[Pod], canary: str) -> str:
+    """The panel's title, a summary readable when only it is on screen: ``Pods 10 · canary 3 (3
+    ready, 0 restarts) · stable 7 (7 ready)``."""
+    if not pods:
+        return "Pods"
+    mine = [p for p in pods if p.version == canary]
+    rest = [p for p in pods if p.version != canary]
+    ready = sum(1 for p in mine if p.ready)
+    restarts = sum(p.restarts for p in mine)
+    text = f"Pods {len(pods)} · canary {len(mine)} ({ready} ready, {restarts} restart{'s' if restarts != 1 else ''})"
+    return text + f" · stable {len(rest)} ({sum(1 for p in rest if p.ready)} ready)"
