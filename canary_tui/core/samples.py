@@ -2,53 +2,42 @@
 
 from __future__ import annotations
 
+import json
 import re
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
 
-MIN_FAST = 32
+MIN_BYTES = 256
 """Lists shorter than this go through the ordinary parser (it costs nothing for them)."""
 
-_WS = rb"[ \t\r\n]*"
-# Tokens that mean the same number in the ordinary parser as here: for JSON, JSON numbers, null and
-# the strings "+Inf", "-Inf", "Inf", "NaN" (and Python's bare NaN/Infinity, which json.loads takes);
-# for YAML 1.1, decimals whose exponent has a dot and a sign (``1.0e-05``; ``1e-05`` is a string
-# there), null and the .inf/.nan forms. Anything else sends the list to the ordinary parser.
-_SPECIAL_STR = rb'"(?:[+-]?Inf|NaN)"'
-_JSON_TOKEN = rb"(?:-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|null|NaN|-?Infinity|" + _SPECIAL_STR + rb")"
-_YAML_TOKEN = (
-    rb"(?:-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+][0-9]+)?)?|null|Null|NULL|~|-?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|"
-    + _SPECIAL_STR
-    + rb")"
+_JSON_START = re.compile(rb":[ \t]*\[")  # a list that is a mapping's value: ``"canary": [``
+_YAML_START = re.compile(rb":[ \t]+\[")  # in YAML ``key:[`` is no mapping value
+# bytes a list of samples can hold: numbers, null/~, NaN, inf/Infinity, "+Inf"-style strings
+_ALLOWED = b"0123456789.eE+-, \t\r\n" + b'nulNULaAiIfFyt~"'
+_NUMERIC = b"0123456789.eE+-, \t\r\n"
+_TO_JSON = (
+    (b'"+Inf"', b"Infinity"),
+    (b'"-Inf"', b"-Infinity"),
+    (b'"Inf"', b"Infinity"),
+    (b'"NaN"', b"NaN"),
+    (b"null", b"NaN"),
 )
-
-
-def _list_pattern(token: bytes, space: bytes) -> re.Pattern[bytes]:
-    # a list that is a mapping's value (``canary: [...]``, ``"canary": [...]``), MIN_FAST items or more
-    repeat = rb"(?:" + token + _WS + rb"," + _WS + rb"){%d,}" % (MIN_FAST - 1)
-    return re.compile(rb"(?<=:)" + space + rb"\[" + _WS + repeat + token + _WS + rb"\]")
-
-
-_JSON_LIST = _list_pattern(_JSON_TOKEN, rb"[ \t]*")
-_YAML_LIST = _list_pattern(_YAML_TOKEN, rb"[ \t]+")  # YAML: ``key:[`` is no mapping value
-_TO_FLOAT = (
-    (b'"+Inf"', b"inf"),
-    (b'"-Inf"', b"-inf"),
-    (b'"Inf"', b"inf"),
-    (b'"NaN"', b"nan"),
-    (b"null", b"nan"),
-    (b"Null", b"nan"),
-    (b"NULL", b"nan"),
-    (b"~", b"nan"),
-    (b".inf", b"inf"),
-    (b".Inf", b"inf"),
-    (b".INF", b"inf"),
-    (b".nan", b"nan"),
-    (b".NaN", b"nan"),
-    (b".NAN", b"nan"),
+_YAML_TO_JSON = (
+    (b"Null", b"NaN"),
+    (b"NULL", b"NaN"),
+    (b"~", b"NaN"),
+    (b".inf", b"Infinity"),
+    (b".Inf", b"Infinity"),
+    (b".INF", b"Infinity"),
+    (b".nan", b"NaN"),
+    (b".NaN", b"NaN"),
+    (b".NAN", b"NaN"),
 )
+# YAML 1.1 reads ``1e-05`` (no dot) and ``1.0e5`` (no sign) as strings: such lists take the slow path
+_NO_SIGN = re.compile(rb"[eE](?![-+][0-9])")
+_NO_DOT = re.compile(rb"[,\s][-+]?[0-9]+[eE]")
 
 
 class SampleArray(Sequence[float | None]):
@@ -104,43 +93,74 @@ class Extracted:
 
     text: bytes
     prefix: str
-    lists: list[tuple[int, int]]  # (start, end) of each list's body in the original bytes
-    items: list[int]  # items in each list
+    arrays: list[SampleArray]
 
     def placeholder(self, i: int) -> str:
         return f"{self.prefix}{i}"
 
 
-def extract(data: bytes, json_form: bool) -> Extracted:
-    """Cut every long list of plain numbers out of ``data`` (each becomes a placeholder scalar that
-    keeps the line count); ``convert`` later turns a list's bytes into a SampleArray."""
+class TooMany(Exception):
+    """A list holds more samples than allowed (counted before any is converted)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+
+def extract(data: bytes, json_form: bool, max_samples: int, max_total: int) -> Extracted:
+    """Cut every long list of plain numbers out of ``data``, read into a SampleArray; each becomes a
+    placeholder scalar that keeps the line count. A list that is not plainly numbers (or not in the
+    meaning the ordinary parser gives them) stays in the text for the ordinary parser."""
     prefix = b"canary-tui-samples-"
     while prefix in data:
         prefix += b"x"
-    pattern = _JSON_LIST if json_form else _YAML_LIST
     parts: list[bytes] = []
-    lists: list[tuple[int, int]] = []
-    items: list[int] = []
-    pos = 0
-    for m in pattern.finditer(data):
-        start, end = m.span()
-        body_start = data.index(b"[", start) + 1
-        parts.append(data[pos:start])
-        token = b'"' + prefix + str(len(lists)).encode() + b'"' if json_form else prefix + str(len(lists)).encode()
-        parts.append(b" " + token + b"\n" * data.count(b"\n", start, end))
-        lists.append((body_start, end - 1))
-        items.append(data.count(b",", body_start, end - 1) + 1)
-        pos = end
-    if not lists:
-        return Extracted(data, prefix.decode(), [], [])
+    arrays: list[SampleArray] = []
+    pos = total = 0
+    for m in (_JSON_START if json_form else _YAML_START).finditer(data):
+        if m.start() < pos:
+            continue
+        end = data.find(b"]", m.end())
+        if end < 0:
+            break
+        if end - m.end() < MIN_BYTES:
+            continue
+        body = data[m.end() : end]
+        if body.translate(None, _ALLOWED):
+            continue
+        count = body.count(b",") + 1
+        total += count
+        if count > max_samples:
+            raise TooMany(count)
+        if total > max_total:
+            raise TooMany(total)
+        samples = _convert(body, json_form)
+        if samples is None:
+            continue
+        token = prefix + str(len(arrays)).encode()
+        parts.append(data[pos : m.start() + 1])
+        parts.append(b" " + (b'"' + token + b'"' if json_form else token) + b"\n" * body.count(b"\n"))
+        arrays.append(samples)
+        pos = end + 1
+    if not arrays:
+        return Extracted(data, prefix.decode(), [])
     parts.append(data[pos:])
-    return Extracted(b"".join(parts), prefix.decode(), lists, items)
+    return Extracted(b"".join(parts), prefix.decode(), arrays)
 
 
-def convert(data: bytes, span: tuple[int, int]) -> SampleArray:
-    """One extracted list's body (already known to hold only number tokens) as a SampleArray."""
-    body = data[span[0] : span[1]]
-    for old, new in _TO_FLOAT:
-        if old in body:
-            body = body.replace(old, new)
-    return SampleArray(array("d", map(float, body.split(b","))))
+def _convert(body: bytes, json_form: bool) -> SampleArray | None:
+    """The list's numbers, read by the JSON parser (C speed, JSON's grammar); None when the list is
+    not only numbers in both the file's format and JSON's."""
+    if not json_form:
+        if b"Infinity" in body:
+            return None  # a string in YAML
+        if (b"e" in body or b"E" in body) and (_NO_SIGN.search(body) or _NO_DOT.search(b"," + body)):
+            return None
+    if body.translate(None, _NUMERIC):  # words: null, NaN, .inf, "+Inf"...
+        for old, new in _TO_JSON if json_form else _TO_JSON + _YAML_TO_JSON:
+            if old in body:
+                body = body.replace(old, new)
+    try:
+        values = json.loads(b"[" + body + b"]")
+        return SampleArray(array("d", values))
+    except (ValueError, TypeError):
+        return None

@@ -12,7 +12,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from ..errors import InputError, Problem
-from .samples import Extracted, convert, extract
+from .samples import Extracted, TooMany, extract
 from .yamlbuild import build_yaml
 
 Path = tuple[str | int, ...]
@@ -118,34 +118,23 @@ def load_document(path: str | FsPath, limits: Limits = PLAN) -> Document:
 def parse_bytes(data: bytes, file: str, limits: Limits = PLAN) -> Document:
     """Parse JSON when the file name or the text says JSON, YAML otherwise, within ``limits``."""
     json_form = file.endswith(".json") or data.lstrip()[:1] in (b"{", b"[")
-    cut = extract(data, json_form) if limits.sample_lists else None
-    if cut is not None and cut.lists:
-        _check_samples(file, limits, cut.items)
+    if limits.sample_lists:
         try:
-            doc = _parse(cut.text, file, limits, json_form)
-            return _with_samples(doc, data, cut, limits)
-        except _PlaceholderInString:
-            pass  # a list inside a quoted string or a comment: read the file the ordinary way
+            cut = extract(data, json_form, limits.max_samples, limits.max_total_samples)
+        except TooMany as e:
+            each = e.count <= limits.max_total_samples
+            what = (
+                f"a sample list holds over {limits.max_samples}"
+                if each
+                else f"the sample lists hold over {limits.max_total_samples}"
+            )
+            raise InputError([Problem(file, None, None, f"{what} samples ({limits.hint})")]) from None
+        if cut.arrays:
+            try:
+                return _with_samples(_parse(cut.text, file, limits, json_form), cut)
+            except _PlaceholderInString:
+                pass  # a list inside a quoted string or a block scalar: read the file the ordinary way
     return _parse(data, file, limits, json_form)
-
-
-def _check_samples(file: str, limits: Limits, items: list[int]) -> None:
-    longest, total = max(items), sum(items)
-    if longest > limits.max_samples:
-        raise InputError(
-            [
-                Problem(
-                    file,
-                    None,
-                    None,
-                    f"a sample list holds {longest} samples: at most {limits.max_samples} ({limits.hint})",
-                )
-            ]
-        )
-    if total > limits.max_total_samples:
-        raise InputError(
-            [Problem(file, None, None, f"{total} samples in all: at most {limits.max_total_samples} ({limits.hint})")]
-        )
 
 
 def _parse(data: bytes, file: str, limits: Limits, json_form: bool) -> Document:
@@ -271,7 +260,7 @@ class _PlaceholderInString(Exception):
     pass
 
 
-def _with_samples(doc: Document, data: bytes, cut: Extracted, limits: Limits) -> Document:
+def _with_samples(doc: Document, cut: Extracted) -> Document:
     """Put each extracted list back where its placeholder stands: a SampleArray for a series side
     (``series.<gate>.canary|stable``), a plain list of numbers anywhere else."""
     prefix = cut.prefix
@@ -289,8 +278,8 @@ def _with_samples(doc: Document, data: bytes, cut: Extracted, limits: Limits) ->
         for k in keys:
             v = value[k]
             if isinstance(v, str):
-                if v.startswith(prefix) and v[n:].isdigit() and int(v[n:]) < len(cut.lists):
-                    samples = convert(data, cut.lists[int(v[n:])])
+                if v.startswith(prefix) and v[n:].isdigit() and int(v[n:]) < len(cut.arrays):
+                    samples = cut.arrays[int(v[n:])]
                     side = len(path) == 2 and path[0] == "series" and k in ("canary", "stable")
                     value[k] = samples if side else list(samples)
                 elif prefix in v:
