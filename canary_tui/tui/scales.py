@@ -80,3 +80,43 @@ def mark(level: float | None, scale: Scale) -> str:
     if level < scale.lo:
         return BELOW
     return SPARKS[round(scale.position(level) * (len(SPARKS) - 1))]
+
+
+# ---------------------------------------------------------------------------- the charts' axes
+
+TICK_STEPS = (
+    *(1, 2, 5, 10, 15, 30),
+    *(60 * m for m in (1, 2, 5, 10, 15, 30)),
+    *(3600 * h for h in (1, 2, 3, 6, 12, 24)),
+)
+
+
+def chart_range(series: Iterable[Sequence[float | None]]) -> tuple[float, float]:
+    """A chart's value axis from the data alone (from 0 when all of it is >= 0), with a little room
+    above; the thresholds are marked on it where they fall inside, named where they do not."""
+    values = [v for s in series for v in finite(s)]
+    if not values:
+        return 0.0, 1.0
+    lo, hi = min(values), max(values)
+    if lo >= 0:
+        lo = 0.0
+    if hi <= lo:
+        hi = lo + (abs(lo) or 1.0)
+    return lo, hi + (hi - lo) * 0.08
+
+
+def time_ticks(span_seconds: float, most: int) -> tuple[int, list[float]]:
+    """Round ticks for a time axis of ``span_seconds`` from its start: the step (seconds) and the
+    offsets of at most ``most`` ticks (5 s, 1 min, 15 min, 1 h, ...)."""
+    most = max(2, most)
+    step = next((s for s in TICK_STEPS if span_seconds / s <= most - 1), TICK_STEPS[-1])
+    while span_seconds / step > most - 1:
+        step *= 2
+    return step, [float(k * step) for k in range(int(span_seconds // step) + 1)]
+
+
+def tick_label(seconds_of_day: int, step: int) -> str:
+    """``05:35`` for minute ticks, ``05:35:30`` when ticks are seconds apart."""
+    h, rest = divmod(int(seconds_of_day) % 86400, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h:02d}:{m:02d}:{s:02d}" if step % 60 else f"{h:02d}:{m:02d}"

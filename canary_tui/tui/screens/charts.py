@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -19,6 +19,7 @@ from ...sanitize import clean
 from ..history import Point
 from ..look import Look
 from ..model import RoomModel
+from ..scales import ABOVE, BELOW, chart_range, tick_label, time_ticks
 
 RGB = tuple[int, int, int]
 WIDE = 150  # the same breakpoint as the main screen
@@ -60,13 +61,6 @@ class GateChart(PlotextPlot):
         plt.clear_figure()
         gate = self.gate
         points = list(model.history[gate.name].whole)
-        span = (points[-1].at - start) if points else timedelta(0)
-        unit, per = ("h", 3600.0) if span > timedelta(hours=3) else ("min", 60.0)
-
-        def x(at: datetime) -> float:
-            return (at - start).total_seconds() / per
-
-        plt.xlabel(f"{unit} since start")
         canary = _rgb(look.accent)
         stable = _rgb(look.stable)
         bad, warn, muted = _rgb(look.bad), _rgb(look.warn), _rgb(look.muted)
@@ -74,44 +68,78 @@ class GateChart(PlotextPlot):
             plt.title("no evaluation yet")
             self.refresh()
             return
+        # x: seconds since the first evaluation, labelled in the controller's clock (virtual in
+        # replay) with round ticks; y: from the data, the levels marked where they fall on it
+        origin = points[0].at
+        span = max(1.0, (points[-1].at - origin).total_seconds())
+
+        def x(at: datetime) -> float:
+            return (at - origin).total_seconds()
+
         xs = [x(p.at) for p in points]
-        end = xs[-1] if xs[-1] > 0 else 1.0
-        if isinstance(gate.judge, CountsJudge):
+        if isinstance(gate.judge, CountsJudge):  # the confidence sequence's own chart (judgechart.py)
             from .judgechart import draw_counts
 
-            draw_counts(plt, model, gate, points, xs, x, end, (canary, bad, warn, muted))
+            draw_counts(plt, model, gate, points, xs, x, xs[-1] if xs[-1] > 0 else 1.0, (canary, bad, warn, muted))
             self.refresh()
             return
-        self._levels(plt, model.plan, gate, model, start, x, end, points, bad, warn)
-        _line(plt, xs, [p.canary for p in points], canary, f"canary {model.plan.canary.version}")
-        if gate.source is not GateSource.PODS:
-            _line(plt, xs, [p.stable for p in points], stable, f"stable {model.plan.stable.version}")
+        pods = gate.source is GateSource.PODS
+        lo, hi = chart_range([[p.canary for p in points], [] if pods else [p.stable for p in points]])
+        plt.ylim(lo, hi)
+        plt.xlim(0, span)
+        columns = self.size.width if self.size.width >= 20 else 60  # (not laid out yet: redrawn on resize)
+        step, ticks = time_ticks(span, max(2, (columns - 8) // 10))
+        base = origin.hour * 3600 + origin.minute * 60 + origin.second
+        plt.xticks(ticks, [tick_label(base + int(t), step) for t in ticks])
+        plt.xlabel(f"{origin:%Y-%m-%d} UTC")
+        off = self._levels(plt, model.plan, gate, model, x, span, points, bad, warn, (lo, hi))
+        if not pods:  # stable first, dotted, so the canary is drawn over it
+            _line(plt, xs, [p.stable for p in points], stable, f"stable {model.plan.stable.version}", "dot")
+        _line(plt, xs, [p.canary for p in points], canary, f"canary {model.plan.canary.version}", "braille")
         gaps = [xv for xv, p in zip(xs, points, strict=True) if p.canary is None]
         if gaps:
-            finite = [p.canary for p in points if p.canary is not None]
-            plt.scatter(gaps, [min(finite) if finite else 0.0] * len(gaps), color=muted, marker="x", label="no data")
+            plt.scatter(gaps, [lo] * len(gaps), color=muted, marker="x", label="no data")
         for index, at in sorted(model.phase_starts.items()):
-            if index > 0:
+            if index > 0 and at >= origin:
                 plt.vline(x(at), color=muted)
+                name = model.plan.phases[index].name if index < len(model.plan.phases) else str(index)
+                plt.text(clean(name, 16), x(at), hi, color=muted, alignment="left")
         last = points[-1]
-        plt.title(f"now {fmt(last.canary, gate.unit)} ({last.status.value})")
-        if gate.source is GateSource.PODS:
-            top = max((p.canary for p in points if p.canary is not None), default=0.0)
-            plt.ylim(0, max(1.0, top * 1.2))
+        title = f"now {fmt(last.canary, gate.unit)} ({last.status.value})"
+        if off:
+            title += "  ·  off the scale: " + ", ".join(off)
+        plt.title(title)
         self.refresh()
 
-    def _levels(self, plt, plan: Plan, gate: Gate, model: RoomModel, start, x, end, points: list[Point], bad, warn):  # type: ignore[no-untyped-def]
-        """Each phase's levels as horizontal segments over the time that phase lasted."""
-        starts = sorted(model.phase_starts.items()) or [(0, start)]
+    def _levels(self, plt, plan: Plan, gate: Gate, model: RoomModel, x, end, points: list[Point], bad, warn, yr):  # type: ignore[no-untyped-def]
+        """Each phase's levels as horizontal segments over the time that phase lasted, where they fall
+        on the value axis; the names of those above or below it (``fail >0.1 ↑``)."""
+        lo, hi = yr
+        off: list[str] = []
+        origin = points[0].at
+        starts = [(i, max(at, origin)) for i, at in sorted(model.phase_starts.items())] or [(0, origin)]
         for n, (index, at) in enumerate(starts):
             x0 = x(at)
             x1 = x(starts[n + 1][1]) if n + 1 < len(starts) else end
             t = plan.thresholds(index)[gate.name]
-            for level, color in ((t.fail_above, bad), (t.fail_below, bad), (t.warn_above, warn), (t.warn_below, warn)):
-                if level is not None:
+            levels = (
+                (t.fail_above, bad, ">", "fail"),
+                (t.fail_below, bad, "<", "fail"),
+                (t.warn_above, warn, ">", "warn"),
+                (t.warn_below, warn, "<", "warn"),
+            )
+            for level, color, sign, word in levels:
+                if level is None:
+                    continue
+                if lo <= level <= hi:
                     plt.plot([x0, max(x1, x0 + 1e-9)], [level, level], color=color, marker="braille")
+                else:
+                    label = f"{word} {sign}{fmt(level, gate.unit)} {ABOVE if level > hi else BELOW}"
+                    if label not in off:
+                        off.append(label)
             if t.max_ratio_to_stable is not None:
                 seg = [p for p in points if at <= p.at and x(p.at) <= x1 and p.stable is not None]
+                seg = [p for p in seg if lo <= p.stable * t.max_ratio_to_stable <= hi]  # type: ignore[operator]
                 if seg:
                     plt.plot(
                         [x(p.at) for p in seg],
@@ -119,13 +147,14 @@ class GateChart(PlotextPlot):
                         color=bad,
                         marker="braille",
                     )
+        return off
 
 
-def _line(plt, xs: list[float], ys: list[float | None], color: RGB, label: str) -> None:  # type: ignore[no-untyped-def]
+def _line(plt, xs: list[float], ys: list[float | None], color: RGB, label: str, marker: str) -> None:  # type: ignore[no-untyped-def]
     """Plot the points that have a value (plotext cannot draw gaps)."""
     pairs = [(a, b) for a, b in zip(xs, ys, strict=True) if b is not None and b == b and abs(b) != float("inf")]
     if pairs:
-        plt.plot([a for a, _ in pairs], [b for _, b in pairs], color=color, label=label, marker="braille")
+        plt.plot([a for a, _ in pairs], [b for _, b in pairs], color=color, label=label, marker=marker)
 
 
 def _rgb(style) -> RGB:  # type: ignore[no-untyped-def]
@@ -154,6 +183,12 @@ class ChartsScreen(Screen[None]):
     ChartsScreen.-wide #charts-grid {
         grid-size: 2;
     }
+    ChartsScreen #charts-body {
+        scrollbar-size-vertical: 1;
+    }
+    ChartBox GateChart {
+        margin-right: 1;
+    }
 
     """
 
@@ -178,7 +213,7 @@ class ChartsScreen(Screen[None]):
         title.append("warn", self.look.warn)
         title.append(", ", self.look.muted)
         title.append("fail", self.look.bad)
-        title.append("), phase changes (vertical lines)", self.look.muted)
+        title.append("), phases (vertical lines, named)", self.look.muted)
         yield Static(title, id="charts-title", markup=False)
         with VerticalScroll(id="charts-body"), Grid(id="charts-grid"):
             for gate in plan.gates:
@@ -195,6 +230,7 @@ class ChartsScreen(Screen[None]):
         rows = -(-n // columns)
         height = max(12, (self.size.height - 2) // rows)
         self.query_one("#charts-grid", Grid).styles.grid_rows = str(height)
+        self.call_after_refresh(self.redraw)  # the time ticks follow the width
 
     def redraw(self, look: Look | None = None) -> None:
         if look is not None:
