@@ -16,6 +16,7 @@ from datetime import datetime
 from ..core.pods import Pod
 from ..ports import WriteError
 from .client import ApiError, Client
+from .drift import drifted, expected
 from .lease import Lease
 from .pods import PodReader
 from .resources import api_error_text
@@ -42,6 +43,7 @@ class KubeCluster:
         self.stored_weight = stored_weight
         self.on_lost = on_lost
         self.writes = 0  # object writes that landed (for the end-of-run summary)
+        self.applied: int | None = None  # the canary weight our last write left (drift is judged against it)
 
     def pods(self, at: datetime) -> Sequence[Pod] | None:
         return self.pod_reader.read(at)
@@ -56,6 +58,10 @@ class KubeCluster:
                 raise WriteError(
                     api_error_text(e, "get", self.router.kind, self.router.name, ns, user), e.transient, e.retry_after
                 ) from None
+            # weights changed behind our back: hold rather than fight (a rollback to 0% always goes through)
+            problem = drifted(self.router, objects, self.applied) if canary_weight else None
+            if problem:
+                raise WriteError(problem, retryable=False)
             try:
                 writes = self.router.writes(objects, canary_weight)
             except RouteProblem as e:
@@ -66,6 +72,7 @@ class KubeCluster:
                     self.lease.check_before_write()
                     self.client.replace(current.kind.path(ns, current.name), current.body)
                     self.writes += 1
+                self.applied = expected(self.router, canary_weight)
                 return
             except ApiError as e:
                 if e.status != 409:

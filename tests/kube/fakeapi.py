@@ -24,6 +24,7 @@ from typing import Any
 from fakeparts import GROUPS, KINDS, Record, Rule, now_text
 from fakepods import STATES
 from fakeserve import FakeStore
+from fakestrict import managed, validate
 
 
 class FakeKube(FakeStore):
@@ -34,6 +35,8 @@ class FakeKube(FakeStore):
         self.token = token
         self.metrics = metrics
         self.groups = {g: list(v) for g, v in GROUPS.items()}  # served versions, preferred first
+        self.manager = "unknown"  # the field manager of the request being served
+        self.compacted = 0  # continue tokens of lists at or before this resourceVersion answer 410 Gone
         self.latency = 0.0
         self.objects: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         self.requests: list[Record] = []
@@ -107,10 +110,16 @@ class FakeKube(FakeStore):
             meta.setdefault("uid", str(uuid.uuid4()))
             meta.setdefault("creationTimestamp", now_text())
             meta["resourceVersion"] = self.next_rv()
+            validate(KINDS[(group, plural)][0], obj.get("apiVersion", "v1"), obj, meta["namespace"])
             self.objects[(group, plural, meta["namespace"], meta["name"])] = copy.deepcopy(obj)
             if plural == "deployments":
                 self._sync_pods(meta["namespace"], meta["name"])
             return obj
+
+    def compact(self) -> None:
+        """etcd compacts its history: every continue token handed out so far has expired."""
+        with self.lock:
+            self.compacted = int(self.next_rv())  # lists before it are gone
 
     def get(self, group: str, plural: str, name: str, namespace: str = "shop") -> dict[str, Any] | None:
         with self.lock:
@@ -118,13 +127,21 @@ class FakeKube(FakeStore):
             return copy.deepcopy(obj) if obj is not None else None
 
     def edit(
-        self, group: str, plural: str, name: str, change: Callable[[dict[str, Any]], None], namespace: str = "shop"
+        self,
+        group: str,
+        plural: str,
+        name: str,
+        change: Callable[[dict[str, Any]], None],
+        namespace: str = "shop",
+        manager: str = "kubectl-edit",
     ) -> None:
-        """Someone else edits an object (as ``kubectl edit`` would): new resourceVersion."""
+        """Someone else edits an object (as ``kubectl edit`` would, or a GitOps tool naming itself
+        ``manager``): new resourceVersion, and the manager recorded in managedFields."""
         with self.lock:
             obj = self.objects[(group, plural, namespace, name)]
             change(obj)
             obj["metadata"]["resourceVersion"] = self.next_rv()
+            managed(obj, manager, "Update")
             if plural == "deployments":
                 self._sync_pods(namespace, name)
 

@@ -110,9 +110,17 @@ def status_body(code: int, reason: str, message: str, details: dict[str, Any] | 
 
 
 class ApiFailure(Exception):
-    def __init__(self, code: int, reason: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        reason: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code, self.reason, self.message, self.headers = code, reason, message, headers or {}
+        self.meta = meta or {}  # the Status's metadata (a fresh continue token with 410 Expired)
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

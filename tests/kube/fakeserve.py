@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from fakelist import list_page
 from fakeparts import (
     _PATH,
     KINDS,
@@ -29,6 +30,7 @@ from fakeparts import (
     status_body,
 )
 from fakepods import new_pod
+from fakestrict import managed, validate
 
 
 class FakeStore:
@@ -41,6 +43,8 @@ class FakeStore:
     user: str
     token: str
     metrics: bool
+    compacted: int
+    manager: str
     groups: dict[str, list[str]]
     latency: float
     lock: threading.RLock
@@ -140,10 +144,12 @@ class FakeStore:
             return -1, {}, None
         with self.lock:
             try:
+                agent = (headers.get("user-agent") or "unknown").split("/")[0]
+                self.manager = query.get("fieldManager") or agent  # as the API server names a manager
                 code, out = self._serve(method, path, m, query, ctype, body)
                 hdrs = {}
             except ApiFailure as e:
-                code, out, hdrs = e.code, status_body(e.code, e.reason, e.message), e.headers
+                code, out, hdrs = e.code, status_body(e.code, e.reason, e.message) | {"metadata": e.meta}, e.headers
             record.status = code
             if rule is not None and rule.after is not None and rule.after() == "drop":
                 record.dropped = True  # it took effect; the client never heard
@@ -211,23 +217,20 @@ class FakeStore:
         if (group, plural) not in KINDS:
             raise ApiFailure(404, "NotFound", "404 page not found")
         kind, custom = KINDS[(group, plural)]
+        api_version = f"{group}/{version}" if group else "v1"
         ns = ns or ""
         key = (group, plural, ns, name or "")
         if name is None:
             if method == "GET":
-                sel = query.get("labelSelector", "")
-                items = [
-                    copy.deepcopy(o)
-                    for (g, p, n, _), o in sorted(self.objects.items())
-                    if g == group and p == plural and n == ns and match_labels(o["metadata"].get("labels") or {}, sel)
+                here = [
+                    (name, _at(o, custom, api_version))
+                    for (g, p, n, name), o in sorted(self.objects.items())
+                    if g == group and p == plural and n == ns
                 ]
-                return 200, {
-                    "kind": kind + "List",
-                    "apiVersion": f"{group}/{version}" if group else "v1",
-                    "metadata": {"resourceVersion": str(self._rv)},
-                    "items": items,
-                }
+                items, meta = list_page(here, plural, query, self._rv, self.compacted)
+                return 200, {"kind": kind + "List", "apiVersion": api_version, "metadata": meta, "items": items}
             if method == "POST":
+                validate(kind, api_version, body, ns)
                 return 201, self._create(group, plural, ns, kind, body)
             raise ApiFailure(405, "MethodNotAllowed", f"{method} not allowed on a collection")
         if sub == "scale" and plural == "deployments":
@@ -238,8 +241,9 @@ class FakeStore:
         if obj is None:
             raise ApiFailure(404, "NotFound", f'{plural}{"." + group if group else ""} "{name}" not found')
         if method == "GET":
-            return 200, copy.deepcopy(obj)
+            return 200, _at(obj, custom, api_version)
         if method == "PUT":
+            validate(kind, api_version, body, ns)
             return 200, self._update(key, custom, body)
         if method == "PATCH":
             return 200, self._patch(key, custom, ctype, body)
@@ -265,6 +269,7 @@ class FakeStore:
         meta.update(
             name=name, namespace=ns, uid=str(uuid.uuid4()), creationTimestamp=now_text(), resourceVersion=self.next_rv()
         )
+        managed(body, self.manager, "Update")
         self.objects[key] = copy.deepcopy(body)
         return body
 
@@ -291,6 +296,8 @@ class FakeStore:
         for k in ("uid", "creationTimestamp", "namespace"):
             new["metadata"][k] = current["metadata"].get(k)
         new["metadata"]["resourceVersion"] = self.next_rv()
+        new["metadata"]["managedFields"] = current["metadata"].get("managedFields") or []
+        managed(new, self.manager, "Update")
         self.objects[key] = new
         if plural == "deployments":
             self._sync_pods(ns, name)
@@ -316,6 +323,8 @@ class FakeStore:
             if rv and rv != current["metadata"]["resourceVersion"]:
                 raise ApiFailure(409, "Conflict", "Operation cannot be fulfilled: the object has been modified")
             new = merge_patch(current, body)
+        validate(KINDS[key[:2]][0], str(new.get("apiVersion") or ""), new, key[2])
+        managed(new, self.manager, "Update")
         new["metadata"]["resourceVersion"] = self.next_rv()
         self.objects[key] = new
         if key[1] == "deployments":
@@ -376,3 +385,12 @@ class FakeStore:
                     }
                 )
         return {"kind": "PodMetricsList", "apiVersion": "metrics.k8s.io/v1beta1", "metadata": {}, "items": items}
+
+
+def _at(obj: dict[str, Any], custom: bool, api_version: str) -> dict[str, Any]:
+    """A copy of a stored object as served at ``api_version`` (custom resources are stored once for all
+    their versions; the fields canary-tui uses are the same in networking.istio.io v1 and v1beta1)."""
+    out = copy.deepcopy(obj)
+    if custom:
+        out["apiVersion"] = api_version
+    return out

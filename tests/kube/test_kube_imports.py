@@ -55,6 +55,7 @@ def test_help_and_the_kube_modules_do_not_load_kubernetes():
 def test_the_read_only_client_has_no_way_to_write():
     from canary_tui.kube.client import Client, ReadClient
 
-    writes = {"create", "replace", "patch", "review"}
+    writes = {"create", "replace", "review"}
     assert writes <= set(dir(Client))
     assert not writes & set(dir(ReadClient))
+    assert "patch" not in dir(Client)  # no blind patch: every write is a whole object with its resourceVersion
