@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from .core import rule
+from .core.alerts import metrics_alert
 from .core.checks import CheckOutcome, checks_due
 from .core.durations import format_duration
 from .core.events import Event, Finished, Notice
@@ -106,6 +107,7 @@ class Controller:
         self._result: Finished | None = None
         self._rng = random.Random(0)
         self._uses_pods = any(g.source is GateSource.PODS for g in plan.gates)
+        self.metrics_alert: str | None = None  # every query gate nodata for want of an answer (core.alerts)
 
     # ------------------------------------------------------------------ other threads
 
@@ -149,7 +151,11 @@ class Controller:
             due = self._take(now)
             readings = self._observe(now)
             self._outcomes = self._run_checks(now)
-            self._commit(self._advance(now, due, readings), now)
+            step = self._advance(now, due, readings)
+            self.metrics_alert = metrics_alert(plan, step.state)  # observed, not decided: the rule decides
+            if self.metrics_alert is not None:  # told with the evaluation, on every sink
+                step = rule.Step(step.state, (*step.events, Notice(now, self.metrics_alert)))
+            self._commit(step, now)
         while self.pending_write is not None and self._stop_reason is None:
             self._wait_for_retry()
         if self._result is not None:  # the result line comes last, once the outcome's writes landed
@@ -324,6 +330,7 @@ class Controller:
             events=events,
             applied_weight=self.applied_weight,
             pending_write=self.pending_write,
+            alert=self.metrics_alert,
         )
 
     def _publish(self, now: datetime, events: tuple[Event, ...]) -> None:

@@ -23,9 +23,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..core.model import Provider, Router
     from ..core.planfile import load_plan
-    from ..preflight import CheckResult
+    from ..preflight import CheckResult, refuse_simulated_metrics
 
     plan = load_plan(args.plan)
+    refuse_simulated_metrics(plan)  # a plan rule for live runs: refused offline too
     print(describe(plan))
     if args.offline:
         return 0

@@ -2,9 +2,10 @@
 read nor written. Decisions are what a live run would do; nothing is applied.
 
 Pod gates need the cluster's pods, so a dry run leaves them out (a pure transform of the plan,
-said in the output) instead of letting them go ``nodata`` and roll back. Prometheus must answer
-``vector(1)`` when the dry run starts (exit 2 otherwise); later outages are ``nodata`` and the rule
-applies. ``--state-file`` keeps the state document for ``watch``, marked ``"dryRun": true``.
+said in the output) instead of letting them go ``nodata`` and roll back. The dry run starts only
+after the live run's start check (Prometheus answers, every gate gives a value for stable; exit 2
+otherwise); later outages are ``nodata`` and the rule applies. ``--state-file`` keeps the state
+document for ``watch``, marked ``"dryRun": true``.
 """
 
 from __future__ import annotations
@@ -93,20 +94,17 @@ def load(args: argparse.Namespace) -> tuple[Plan, list[str]]:
 
 
 def start_metrics(plan: Plan):  # type: ignore[no-untyped-def]
-    """The Prometheus source, after Prometheus answered ``vector(1)``; InputError (exit 2) when it does not."""
-    from ..errors import InputError
-    from ..prometheus.answers import QueryError
+    """The Prometheus source, after the start check passed on it (the one a live run makes: Prometheus
+    answers, every gate gives a value for stable); InputError (exit 2) naming what failed otherwise."""
+    from ..prometheus.preflight import start_check
     from ..prometheus.source import PrometheusMetrics
 
     metrics = PrometheusMetrics.from_plan(plan)
     try:
-        metrics.probe()
-    except QueryError as e:
+        start_check(plan, metrics, what="the dry run")
+    except BaseException:
         metrics.close()
-        raise InputError(
-            f"{plan.source}: spec.metrics.address: Prometheus at {metrics.address} did not answer vector(1): "
-            f"{e.reason}. A dry run needs it to start."
-        ) from None
+        raise
     return metrics
 
 

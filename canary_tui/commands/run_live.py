@@ -1,9 +1,11 @@
 """A live run: drive the release on Kubernetes with the real clock, resuming where a killed run was.
 
 Order matters: the plan and the metrics source first (bad input exits 2 before the cluster is
-touched), then the cluster: access reviews (a missing permission exits 2, naming verb and resource),
-the route object, the Lease (a second driver exits 2, naming the holder), the stored state (resume).
-Everything taken is given back on the way out, whatever happens.
+touched): simulated metrics are refused, and the start check asks Prometheus every gate's stable
+value (``prometheus.preflight``, the rows ``check`` prints); then the cluster: access reviews (a
+missing permission exits 2, naming verb and resource), the route object, the Lease (a second
+driver exits 2, naming the holder), the stored state (resume). Everything taken is given back on
+the way out, whatever happens.
 """
 
 from __future__ import annotations
@@ -27,17 +29,23 @@ if TYPE_CHECKING:
 
 
 def make_metrics(plan: Plan) -> MetricsSource:
-    """The plan's golden signals: Prometheus, or the demo's healthy simulation (``provider: simulated``)."""
-    from ..core.model import Provider
+    """The plan's Prometheus, after the start check passed on it (a live run never uses simulated
+    metrics: ``refuse_simulated_metrics`` said so before). InputError (exit 2) when it fails."""
+    from ..prometheus.preflight import start_check
+    from ..prometheus.source import PrometheusMetrics
 
-    if plan.metrics.provider is Provider.PROMETHEUS:
-        from ..prometheus.source import PrometheusMetrics
-
-        return PrometheusMetrics.from_plan(plan)
-    from ..sim.scenarios import SCENARIOS
-    from ..sim.signals import SimMetrics
-
-    return SimMetrics(plan, SCENARIOS["healthy"])
+    metrics = PrometheusMetrics.from_plan(plan)
+    try:
+        results = start_check(plan, metrics)
+    except BaseException:
+        metrics.close()
+        raise
+    gates = len(results) - 1
+    print(
+        f"canary-tui: start check passed: {results[0].detail}; {gates} gate(s) give a value for stable",
+        file=sys.stderr,
+    )
+    return metrics
 
 
 def resume_point(doc: dict[str, Any] | None, plan: Plan, where: str) -> tuple[State | None, str | None]:
@@ -129,6 +137,7 @@ def prepare(args: argparse.Namespace) -> LiveRun:
     from ..errors import InputError, Problem
     from ..kube.access import denied_text, run_needs, try_review
     from ..kube.session import open_route, open_session, take_lease
+    from ..preflight import refuse_simulated_metrics
 
     plan = load_plan(args.plan)
     if args.namespace:  # the whole release moves, {{namespace}} in the gates' queries included
@@ -138,6 +147,7 @@ def prepare(args: argparse.Namespace) -> LiveRun:
             f"{args.plan}: spec.traffic.router is simulated: there is nothing to drive on a cluster "
             "(use `canary-tui demo --plan`, or set router to istio, gateway-api or replicas)"
         )
+    refuse_simulated_metrics(plan)
     metrics = make_metrics(plan)
     s = open_session(plan, args.context, args.namespace)
     verdicts, unknown = try_review(s.client, s.namespace, run_needs(plan))

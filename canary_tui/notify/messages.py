@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..core.alerts import UNAVAILABLE
 from ..core.events import ActionTaken, Decided, Event, Finished, Notice, PhaseEntered
 from ..core.model import Plan
 from ..sanitize import clean
@@ -78,6 +79,8 @@ def headline(kind: str, event: Event, plan: Plan) -> tuple[str, str]:
             f"{event.outcome} in phase {event.phase} after {event.to_json()['elapsed']}: {event.reason}",
         )
     if isinstance(event, Notice):
+        if event.message.startswith(UNAVAILABLE):  # said as it is: the release is flying blind
+            return "error", event.message
         return "error", f"operational error: {event.message}"
     return kind, kind
 

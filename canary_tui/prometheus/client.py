@@ -31,6 +31,7 @@ from urllib3.util.retry import Retry
 from ..core.model import Metrics
 from ..errors import InputError, Problem
 from .answers import QueryError, excerpt
+from .deadline import call_with_deadline, exceeded
 from .transport import MAX_REDIRECTS, Response, Transport, pair, transport_reason
 
 RETRIES = 1  # one immediate retry, only for refused/reset connections and 502/503/504
@@ -225,15 +226,15 @@ class Connection:
         local = self._transport.local
         local.response = None
         started = time.monotonic()
-        try:
-            send()
-        except HTTPError as e:
-            raise QueryError(self.redact(transport_reason(e, timeout))) from None
-        except Exception:  # the library choking on a bad answer (KeyError, its own exception): judged below
-            pass
+        _, error, slot = call_with_deadline(timeout, send)
         seconds = time.monotonic() - started
         response = local.response
         local.response = None
+        if slot.expired:  # the watcher shut the socket at the deadline: whatever came of it is cut
+            raise QueryError(exceeded(timeout))
+        if isinstance(error, HTTPError):
+            raise QueryError(self.redact(transport_reason(error, timeout)))
+        # any other error is the library choking on a bad answer (KeyError, its own exception): judged below
         if response is None:
             raise QueryError("no answer from Prometheus")
         try:

@@ -1,21 +1,24 @@
-"""``check PLAN`` against its Prometheus: it answers ``vector(1)``, and every gate's query parses and
-gives exactly one value for stable (and for the canary, once the canary serves traffic)."""
+"""``check PLAN`` against its Prometheus, and ``run``'s start check before its first write: Prometheus
+answers ``vector(1)``, and every gate's query parses and gives exactly one value for stable (and for
+the canary, once the canary serves traffic). A gate whose stable query is empty is misconfigured."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_all
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..core.gates import Reading, Status, fmt, judge
-from ..core.model import Gate, Plan
-from ..errors import InputError
+from ..core.model import CountsJudge, Gate, Plan
+from ..errors import InputError, Problem
 from ..preflight import CheckResult
 from .answers import EMPTY, NAN, QueryError, one_value
-from .source import effective_timeout, query_gates
+from .deadline import Workers, exceeded
+from .source import SLACK, counts_queries, effective_timeout, query_gates
 
 if TYPE_CHECKING:
     from .client import Connection
+    from .source import PrometheusMetrics
 
 NOT_SERVING = (EMPTY, NAN)  # a canary with no traffic yet has no rate: fine before the release
 
@@ -35,12 +38,28 @@ def check_prometheus(plan: Plan) -> list[CheckResult]:
             )
         ]
     try:
-        return _check(plan, connection)
+        return check_connection(plan, connection)
     finally:
         connection.close()
 
 
-def _check(plan: Plan, connection: Connection) -> list[CheckResult]:
+def failures(results: list[CheckResult]) -> list[str]:
+    """The failed rows as ``check`` prints them."""
+    return [f"FAIL {r.subject}: {r.detail}" for r in results if not r.ok]
+
+
+def start_check(plan: Plan, metrics: PrometheusMetrics, what: str = "run") -> list[CheckResult]:
+    """``check``'s Prometheus rows on the source the release will use; InputError (exit 2) naming
+    every failed row, before anything is written, when one fails."""
+    results = check_connection(plan, metrics.connection)
+    failed = failures(results)
+    if failed:
+        head = f"{plan.source}: the start check failed: {what} writes nothing until it passes"
+        raise InputError([Problem(None, None, None, text) for text in (head, *failed)])
+    return results
+
+
+def check_connection(plan: Plan, connection: Connection) -> list[CheckResult]:
     try:
         answer = connection.instant("vector(1)")
         if one_value(answer.data) != 1.0:
@@ -53,13 +72,23 @@ def _check(plan: Plan, connection: Connection) -> list[CheckResult]:
     gates = [plan.gate(name) for name in query_gates(plan)]
     if not gates:
         return results
-    with ThreadPoolExecutor(max_workers=min(16, 2 * len(gates))) as pool:
-        jobs = {
-            (g.name, side): pool.submit(_value, connection, plan.render_query(g, version))
-            for g in gates
-            for side, version in (("stable", plan.stable.version), ("canary", plan.canary.version))
-        }
-        found = {key: job.result() for key, job in jobs.items()}
+    pool = Workers("check")  # every query on the deadline; one stuck anyway is left behind, not waited for
+    jobs = {}
+    for g in gates:
+        if isinstance(g.judge, CountsJudge):  # its errors and requests queries, per side
+            for key, promql in counts_queries(plan, g).items():
+                jobs[g.name, key] = pool.submit(_value, connection, promql)
+            continue
+        for side, version in (("stable", plan.stable.version), ("canary", plan.canary.version)):
+            jobs[g.name, side] = pool.submit(_value, connection, plan.render_query(g, version))
+    wait_all(jobs.values(), timeout=connection.timeout + SLACK)
+    pool.close()
+    late = (None, exceeded(connection.timeout), ())
+    found = {key: job.result() if job.done() else late for key, job in jobs.items()}
+    for g in gates:
+        if isinstance(g.judge, CountsJudge):
+            for side in ("stable", "canary"):
+                found[g.name, side] = _both(found[g.name, f"{side}-requests"], found[g.name, f"{side}-errors"])
     for g in gates:
         results.append(_row(plan, g, found[g.name, "stable"], found[g.name, "canary"]))
     return results
@@ -74,6 +103,16 @@ def _value(connection: Connection, promql: str) -> tuple[float | None, str | Non
         return one_value(answer.data), None, answer.warnings
     except QueryError as e:
         return None, e.reason, answer.warnings
+
+
+def _both(
+    requests: tuple[float | None, str | None, tuple[str, ...]], errors: tuple[float | None, str | None, tuple[str, ...]]
+) -> tuple[float | None, str | None, tuple[str, ...]]:
+    """A counts gate's side as one finding: its requests, or the first of its two queries that failed."""
+    for what, (_, error, warned) in (("requests", requests), ("errors", errors)):
+        if error is not None:
+            return None, error if what == "requests" or error in NOT_SERVING else f"{what}: {error}", warned
+    return requests[0], None, (*requests[2], *errors[2])
 
 
 def _row(

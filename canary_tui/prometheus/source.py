@@ -2,14 +2,16 @@
 
 Every query gate is read for the canary and for stable (stable decides relative gates and is
 shown for all), all queries of one evaluation at once, each an instant query at the evaluation's
-time. The whole evaluation is bounded by the timeout, which is kept below the interval.
+time. Each query has a total deadline (connect to last byte, ``deadline``), kept below the interval;
+the evaluation waits for its own queries no longer than that, on workers of its own: a query still
+stuck from an earlier evaluation is abandoned, never waited for.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import wait as wait_all
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -17,19 +19,23 @@ from typing import TYPE_CHECKING
 from ..core.gates import Reading
 from ..core.model import CountsJudge, Gate, GateSource, Plan
 from .answers import EMPTY, QueryError, one_value
+from .deadline import Workers, exceeded
 
 if TYPE_CHECKING:
     from .client import Answer, Connection
 
 DEFAULT_TIMEOUT = timedelta(seconds=10)
-MAX_SHARE_OF_INTERVAL = 0.8  # an evaluation never takes longer than this share of the interval
-SLACK = 0.05  # seconds the whole evaluation may run past the request timeout before it is cut
+# A query's deadline is at most this share of the interval: an evaluation's line then comes at most
+# 0.4 interval late, so two evaluations are never more than 1.4 intervals apart, whatever the server does.
+MAX_SHARE_OF_INTERVAL = 0.4
+SLACK = 0.05  # seconds the whole evaluation may run past the query deadline before it is cut
 
 
 def effective_timeout(plan: Plan) -> float:
-    """Seconds one query may take: ``spec.metrics.timeout`` (default 10s), at most 80% of the interval."""
+    """Seconds one query may take, connect to last byte: ``spec.metrics.timeout`` (default 10s, the cap
+    for long intervals), at most 40% of the interval, so an evaluation ends well in time."""
     wanted = (plan.metrics.timeout or DEFAULT_TIMEOUT).total_seconds()
-    cap = plan.interval.total_seconds() * MAX_SHARE_OF_INTERVAL - SLACK
+    cap = plan.interval.total_seconds() * MAX_SHARE_OF_INTERVAL
     return max(0.05, min(wanted, cap))
 
 
@@ -50,11 +56,11 @@ def counts_queries(plan: Plan, gate: Gate) -> dict[str, str]:
 class PrometheusMetrics:
     """Reads every ``source: prometheus`` gate of a plan. ``on_warning`` hears each new warning once."""
 
-    def __init__(self, connection: Connection, *, timeout: float, workers: int = 16) -> None:
+    def __init__(self, connection: Connection, *, timeout: float) -> None:
         self.connection = connection
         self.timeout = timeout
         self.on_warning: Callable[[str], None] | None = None
-        self._pool = ThreadPoolExecutor(max_workers=max(2, workers), thread_name_prefix="prometheus")
+        self._pool = Workers("prometheus")  # as many as the queries in flight; stuck ones are left behind
         self._seen: set[str] = set()
         self._lock = threading.Lock()
 
@@ -65,9 +71,9 @@ class PrometheusMetrics:
 
         timeout = effective_timeout(plan)
         counted = sum(isinstance(g.judge, CountsJudge) for g in plan.gates)  # counts gates ask 4 queries
-        workers = max(2, 2 * len(query_gates(plan)) + 2 * counted)
-        connection = connect(plan.metrics, timeout=timeout, pool=workers, source=plan.source)
-        return cls(connection, timeout=timeout, workers=workers)
+        pool = max(2, 2 * len(query_gates(plan)) + 2 * counted)  # connections kept open: one per query
+        connection = connect(plan.metrics, timeout=timeout, pool=pool, source=plan.source)
+        return cls(connection, timeout=timeout)
 
     @property
     def address(self) -> str:
@@ -88,8 +94,8 @@ class PrometheusMetrics:
         for gate in plan.gates:
             if isinstance(gate.judge, CountsJudge):
                 counted.append(gate.name)
-                for key, promql in counts_queries(plan, gate).items():
-                    jobs[gate.name, key] = self._pool.submit(self.connection.instant, promql, at)
+                for what, promql in counts_queries(plan, gate).items():
+                    jobs[gate.name, what] = self._pool.submit(self.connection.instant, promql, at)
                 continue
             if gate.source is not GateSource.PROMETHEUS or gate.query is None:
                 continue
@@ -117,7 +123,7 @@ class PrometheusMetrics:
     ) -> tuple[float | None, str | None]:
         if not future.done():
             future.cancel()
-            return None, f"timed out after {self.timeout:g}s"
+            return None, exceeded(self.timeout)
         try:
             answer = future.result()
         except QueryError as e:
@@ -143,7 +149,7 @@ class PrometheusMetrics:
             self.on_warning(text)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.close()
         self.connection.close()
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import urllib3
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     MaxRetryError,
@@ -30,7 +31,29 @@ from urllib3.exceptions import (
 )
 from urllib3.util.retry import Retry
 
+from .deadline import current, exceeded
+
 MAX_REDIRECTS = 3
+
+
+class _Tracked:
+    """A connection pool that hands each request's connection to its deadline slot, so the deadline
+    watcher can shut the socket down under a reader that a dripping server keeps busy."""
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)  # type: ignore[misc]
+        slot = current()
+        if slot is not None:
+            slot.attach(conn)
+        return conn
+
+
+class _HTTPPool(_Tracked, HTTPConnectionPool):
+    pass
+
+
+class _HTTPSPool(_Tracked, HTTPSConnectionPool):
+    pass
 
 
 class Response:
@@ -65,6 +88,7 @@ class Transport:
         self.pool: urllib3.PoolManager = (
             urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
         )
+        self.pool.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
     def mount(self, prefix: str, adapter: object) -> None:
         """The library mounts a requests adapter with its retry policy; ours is ``self.retry``."""
@@ -151,7 +175,7 @@ def transport_reason(e: BaseException, timeout: float) -> str:
     if isinstance(e, ConnectTimeoutError):
         return f"connect timed out after {pair(timeout)[0]:g}s"
     if isinstance(e, (ReadTimeoutError, TimeoutError)):
-        return f"timed out after {timeout:g}s"
+        return exceeded(timeout)
     if isinstance(e, SSLError):
         text = str(e)
         m = re.search(r"(certificate verify failed[^()'\"]*)", text) or re.search(r"\[SSL[^\]]*\] ([^()'\"]+)", text)

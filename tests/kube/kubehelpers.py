@@ -121,9 +121,11 @@ def plan_text(
     promotion: str = "auto",
     name: str = "checkout",
     canary_version: str = "v2",
+    metrics: str = "{provider: simulated}",
 ) -> str:
-    """A short plan (1 s evaluations) with a simulated healthy service; ``fail``: a gate that the
-    simulated baseline (error rate ~0.0008) breaks, so the release rolls back after 2 evaluations."""
+    """A short plan (1 s evaluations) with a healthy service (``metrics``: a live run needs a Prometheus,
+    ``write_plan`` gives it a stand-in answering 0.001 to every query); ``fail``: a gate that this
+    baseline (error rate ~0.001) breaks, so the release rolls back after 2 evaluations."""
     levels = "failAbove: 0.0001" if fail else "warnAbove: 0.01, failAbove: 0.05"
     gates = (
         f"    - {{name: error_rate, query: 'sum(rate(errors[1m]))', {levels}}}\n"
@@ -140,7 +142,7 @@ def plan_text(
         "  stable: {version: v1, deployment: checkout-v1, subset: v1-stable}\n"
         f"  canary: {{version: {canary_version}, deployment: checkout-v2, subset: v2-canary}}\n"
         f"  traffic: {TRAFFIC[router]}\n"
-        "  metrics: {provider: simulated}\n"
+        f"  metrics: {metrics}\n"
         f"  interval: {interval}\n"
         "  failureLimit: 2\n"
         f"  promotion: {promotion}\n"

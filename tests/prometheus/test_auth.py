@@ -99,9 +99,21 @@ def test_secrets_echoed_in_error_bodies_are_scrubbed(
     )
     plan = write_plan(tmp_path, fake.url, "    bearerTokenEnv: PROM_TOKEN\n", gates)
     r = cli("run", plan, "--dry-run", "--headless", "--json", "-v", env={"PROM_TOKEN": TOKEN})
-    assert r.rc == 1
-    assert '"status":"nodata"' in r.out and "***" in r.out
+    assert r.rc == 2  # the start check names both broken gates, the echoed token scrubbed
+    assert "gate echo_error" in r.err and "gate echo_page" in r.err and "***" in r.err
     assert TOKEN not in everything_written(state_home, r.out, r.err)
+    # the same answers mid-release: nodata reasons, scrubbed too
+    os.environ["PROM_TOKEN"] = TOKEN
+    try:
+        source = PrometheusMetrics.from_plan(load_plan(plan))
+    finally:
+        del os.environ["PROM_TOKEN"]
+    try:
+        readings = source.read(load_plan(plan), 0, datetime.now(UTC))
+    finally:
+        source.close()
+    for reading in readings.values():
+        assert reading.error is not None and "***" in reading.error and TOKEN not in reading.error
 
 
 def test_token_file_is_read_and_rotation_is_picked_up(tmp_path: Path, fake: FakePrometheus) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import signal
@@ -25,7 +24,7 @@ pytestmark = pytest.mark.prometheus
 FAULTS = {
     "html502": "HTTP 502 Bad Gateway: 502 Bad Gateway nginx",
     "html200": "not a Prometheus answer (HTML, HTTP 200): Sign in Login required",
-    "hang": "timed out after 0.75s",
+    "hang": "deadline 0.4s exceeded",
     "truncated_json": "malformed JSON (truncated?)",
     "cut_off": "answer cut off (truncated)",
     "error200": "Prometheus execution: query processing would load too many samples",
@@ -66,8 +65,8 @@ def test_each_fault_is_nodata_with_its_reason(tmp_path: Path, fake: FakePromethe
     plan = load_plan(plan_path)
     readings, took = read_once(plan_path)
     # all 22 queries ran at once: the hanging ones cost one timeout, not one each
-    # one timeout (0.75 s) and slack; the two hanging queries one after the other would be 1.5 s
-    assert took < 0.75 + 0.7, took
+    # one deadline (0.4 s) and slack; the two hanging queries one after the other would be 0.8 s
+    assert took < 0.4 + 0.3, took
     for name, fragment in FAULTS.items():
         r = readings[name]
         assert r.canary is None, (name, r)
@@ -156,20 +155,25 @@ def test_a_frozen_prometheus_times_out_within_the_interval(tmp_path: Path) -> No
             readings, took = read_once(plan_path)
         finally:
             os.kill(server.proc.pid, signal.SIGCONT)
-        assert took < 2 * 0.75, took  # the four frozen queries at once cost one timeout, not four
-        assert all(r.canary is None and r.error is not None and "timed out" in r.error for r in readings.values())
+        assert took < 2 * 0.4, took  # the four frozen queries at once cost one timeout, not four
+        assert all(r.canary is None and r.error == "deadline 0.4s exceeded" for r in readings.values()), readings
         readings, _ = read_once(plan_path)
         assert readings["one"].canary == 0.01
     finally:
         server.stop()
 
 
-def test_dry_run_over_faults_rolls_back_on_nodata_never_passes(tmp_path: Path, fake: FakePrometheus, cli) -> None:  # type: ignore[no-untyped-def]
+def test_dry_run_over_faults_rolls_back_on_nodata_never_passes(tmp_path: Path, fake: FakePrometheus, spawn) -> None:  # type: ignore[no-untyped-def]
+    # every gate answers at the start check and evaluation 0, then each fails its own way
+    fake.aliases.update({f"{n} {v}": "value:0.001" for n in FAULTS for v in ("v1", "v2")})
     plan = fault_plan(tmp_path, fake.url, list(FAULTS), no_data_limit=3)
-    r = cli("run", plan, "--dry-run", "--headless", "--json", timeout=60)
-    assert r.rc == 1, r.err
-    lines = [json.loads(x) for x in r.out.splitlines()]
-    evaluations = [e for e in lines if e["type"] == "evaluation"]
+    p = spawn("run", plan, "--dry-run", "--headless", "--json")
+    first = p.until(lambda line: line.data["type"] == "evaluation")
+    assert {g["status"] for g in first.data["gates"].values()} == {"pass"}
+    fake.aliases.clear()
+    assert p.finish(60) == 1, p.stderr
+    lines = [x.data for x in p.seen]
+    evaluations = [e for e in lines if e["type"] == "evaluation"][1:]
     assert len(evaluations) == 3
     for e in evaluations:
         for name, fragment in FAULTS.items():
@@ -186,8 +190,9 @@ def test_dry_run_refuses_to_start_when_prometheus_is_down(tmp_path: Path, cli) -
     assert r.rc == 2
     assert r.out == ""
     assert "Traceback" not in r.err
-    assert r.err.count("\n") == 1
-    assert f"Prometheus at http://127.0.0.1:{port} did not answer vector(1): connection refused" in r.err
+    assert r.err.count("\n") == 2, r.err  # the start check failed, and its one failed row
+    assert "the start check failed: the dry run writes nothing until it passes" in r.err
+    assert f"FAIL prometheus: http://127.0.0.1:{port} did not answer vector(1): connection refused" in r.err
 
 
 def test_unused_port_is_really_closed() -> None:

@@ -150,7 +150,8 @@ def test_record_writes_gaps_as_null_and_several_series_as_null(tmp_path: Path, h
     )
     gates = gate("per_code", per_code, failAbove=1000)
     path = tmp_path / "plan.yaml"
-    path.write_text(plan_text(server.url, gates=gates, service="history", interval="30s"))
+    phases = "[{name: canary, weight: 5, duration: 20m}, {name: full, weight: 100, duration: 0s}]"
+    path.write_text(plan_text(server.url, gates=gates, service="history", interval="30s", phases=phases))
     out = tmp_path / "r.yaml"
     r = cli("record", path, "--from", format_time(h.at(240)), "--to", format_time(h.at(360)), "-o", out)
     assert r.rc == 0, r.err
