@@ -24,6 +24,8 @@ from .core.pods import Pod, pod_reading
 from .core.rule import Action, ActionKind, State
 from .ports import CheckRunner, Clock, Cluster, MetricsSource, Sink, WriteError
 
+REFUSED_ATTEMPTS = 3  # a write refused for good (403, 422...) is tried this often, then traffic stops moving
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -75,6 +77,7 @@ class Controller:
         inbox: Callable[[datetime], Iterable[Action]] | None = None,
         checks: CheckRunner | None = None,
         retry_base: float = 1.0,
+        stop_on_refusal: bool = False,
     ) -> None:
         self.plan = plan
         self.clock = clock
@@ -107,7 +110,13 @@ class Controller:
         self._result: Finished | None = None
         self._rng = random.Random(0)
         self._uses_pods = any(g.source is GateSource.PODS for g in plan.gates)
+        # A write the cluster refuses for good: headless runs stop (Incomplete), the control room holds
+        # with ``alert`` until the operator acts or the decision changes (then it is tried again).
+        self.stop_on_refusal = stop_on_refusal
+        self.alert: str | None = None
         self.metrics_alert: str | None = None  # every query gate nodata for want of an answer (core.alerts)
+        self._refusals = 0
+        self._refused_for: int | None = None  # the weight whose write was refused for good
 
     # ------------------------------------------------------------------ other threads
 
@@ -115,6 +124,7 @@ class Controller:
         """An operator action, applied as soon as the controller sees it."""
         with self._lock:
             self._live.append(Action(self.clock.now(), kind, actor))
+            self._refused_for, self._refusals = None, 0  # the operator acted: a refused write is tried again
         self._wake.set()
 
     def stop(self, reason: str = "stopped by the operator") -> None:
@@ -277,6 +287,10 @@ class Controller:
         if self._retry_at is not None and now < self._retry_at:
             return ()  # a failed write is retried when its time comes (Retry-After, backoff), not sooner
         want = self.state.canary_weight(self.plan)
+        if self._refused_for is not None:
+            if self._refused_for == want:
+                return ()  # refused for good: not tried again until the operator acts or the decision changes
+            self._refused_for, self._refusals = None, 0
         if self._unsaved and not self._save(now, ()):
             assert self._save_error is not None
             return self._failed(now, self._save_error, "state not saved", publish)
@@ -296,10 +310,17 @@ class Controller:
     def _failed(self, now: datetime, e: WriteError, what: str, publish: bool) -> tuple[Notice, ...]:
         """A write did not land: say so loudly and schedule a retry (Retry-After, or jittered backoff)."""
         self._retries += 1
+        if not e.retryable and self.state is not None and self.state.outcome is not rule.Outcome.ROLLED_BACK:
+            # (a rollback is never given up: it is retried with backoff, loudly, until it lands)
+            self._refusals += 1
+            if self._refusals >= REFUSED_ATTEMPTS:
+                return self._refused(now, e, what, publish)
         delay = e.retry_after if e.retry_after is not None else self._backoff()
         self._retry_at = max(now, self.clock.now()) + timedelta(seconds=delay)  # from the answer, not the ask
         wait = format_duration(timedelta(seconds=round(delay, 1)))
         self.pending_write = f"{what}: {e}; retry {self._retries} in {wait}"
+        if not e.retryable:
+            self.alert = self.pending_write
         notice = Notice(now, self.pending_write)
         for sink in self.sinks:
             sink.emit(notice)
@@ -307,9 +328,27 @@ class Controller:
             self._publish(now, (notice,))
         return (notice,)
 
+    def _refused(self, now: datetime, e: WriteError, what: str, publish: bool) -> tuple[Notice, ...]:
+        """Refused for good (403, 422...): stop moving traffic and say why, loudly."""
+        assert self.state is not None
+        self._retry_at = None
+        self._refused_for = self.state.canary_weight(self.plan)
+        self.alert = f"traffic writes stopped: {e}"
+        self.pending_write = f"{what}: {e}; not retried ({self._refusals} attempts refused)"
+        notice = Notice(now, self.pending_write)
+        for sink in self.sinks:
+            sink.emit(notice)
+        if self.stop_on_refusal:
+            self.stop(self.alert)
+        elif publish:
+            self._publish(now, (notice,))
+        return (notice,)
+
     def _written(self, now: datetime, publish: bool) -> None:
         self._retry_at = None
         self._retries = 0
+        self._refusals = 0
+        self.alert = None
         if self.pending_write is not None:
             self.pending_write = None
             if publish:
@@ -330,7 +369,7 @@ class Controller:
             events=events,
             applied_weight=self.applied_weight,
             pending_write=self.pending_write,
-            alert=self.metrics_alert,
+            alert=self.alert or self.metrics_alert,
         )
 
     def _publish(self, now: datetime, events: tuple[Event, ...]) -> None:

@@ -10,6 +10,7 @@ the others say that nothing is driving.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from ..core.rule import ActionKind
     from ..errors import InputError
     from ..kube.client import ApiError
-    from ..kube.lease import lease_name, read_lease
+    from ..kube.lease import lease_name, watch_holder
     from ..kube.resources import CONFIGMAPS, LEASES, api_error_text
     from ..kube.session import open_session
     from ..kube.state import configmap_name, enqueue
@@ -61,12 +62,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.plan}: spec.traffic.router is simulated: there is no cluster release to {kind.value}")
     s = open_session(plan, args.context, args.namespace)
     name = lease_name(plan.name)
-    now = RealClock().now()
-    try:
-        info, _ = read_lease(s.client, s.namespace, name)
+    try:  # judged as client-go does: a driver is live when it renews its lease while we watch
+        info, held = watch_holder(s.client, s.namespace, name, say=lambda t: print(f"canary-tui: {t}", file=sys.stderr))
     except ApiError as e:
         raise InputError(api_error_text(e, "get", LEASES, name, s.namespace, s.user)) from None
-    if info is not None and info.held(now):
+    now = RealClock().now()
+    if info is not None and held:
+        refused = refusal(s, kind, now)
+        if refused is not None:
+            raise InputError(f"{kind.value} refused for {plan.name}: {refused} (nothing queued)")
         try:
             enqueue(s.client, s.namespace, plan.name, kind, s.actor, now)
         except ApiError as e:
@@ -89,6 +93,41 @@ def run(args: argparse.Namespace) -> int:
             f"running driver; start one with `canary-tui run {args.plan}`"
         )
     return emergency_rollback(s)
+
+
+def refusal(s: Session, kind: Any, now: Any) -> str | None:
+    """Why the rule would refuse this action on the stored state, after the actions still queued
+    (None: it would take it). The same ``rule.advance`` the driver runs, on what it will see."""
+    from ..core import rule
+    from ..core.durations import parse_time
+    from ..core.events import ActionTaken
+    from ..core.rule import Action, ActionKind
+    from ..errors import InputError
+    from ..kube.client import ApiError
+    from ..kube.state import configmap_name, queue_of, read_configmap, stored_document
+    from .run_live import resume_point
+
+    name = configmap_name(s.plan.name)
+    try:
+        cm = read_configmap(s.client, s.namespace, name)
+        state, _ = resume_point(stored_document(cm), s.plan, f"ConfigMap {s.namespace}/{name}")
+    except (ApiError, InputError):
+        return None  # the driver judges it: nothing to say here
+    if state is None:
+        return None
+    applied = set((stored_document(cm) or {}).get("appliedActions") or [])
+    pending = []
+    for q in queue_of(cm):
+        try:
+            if q["id"] not in applied:
+                pending.append(Action(parse_time(str(q["at"])), ActionKind(q["action"]), str(q["actor"])))
+        except (KeyError, ValueError):
+            continue
+    step = rule.advance(state, s.plan, now, [*pending, Action(now, kind, s.actor)])
+    taken = [e for e in step.events if isinstance(e, ActionTaken)]
+    if taken and not taken[-1].accepted:
+        return taken[-1].reason
+    return None
 
 
 def _persist(step: Any, attempt_what: str, fn: Any) -> None:

@@ -235,6 +235,7 @@ def _build(
         store=store,
         inbox=store.inbox,
         checks=ProbeRunner(),
+        stop_on_refusal=args.headless,  # a write refused for good (403, 422): headless exits, the TUI holds
     )
     holder.append(controller)
     lease.start(on_lost)

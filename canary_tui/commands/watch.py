@@ -100,11 +100,13 @@ def _from_cluster(args: argparse.Namespace) -> Follower:
     from ..watch.view import ClusterView
 
     plan = load_plan(args.plan)
-    namespace = args.namespace or plan.namespace
     try:
         view = ClusterView.connect(args.context)
     except ConfigError as e:
         raise InputError(str(e)) from None
+    from ..kube.session import resolve_namespace
+
+    namespace = resolve_namespace(args.namespace, plan, view.identity.namespace)
     user = view.identity.user
     try:
         apis = discover(view)  # type: ignore[arg-type]  # it only calls ``get``
@@ -119,8 +121,8 @@ def _from_cluster(args: argparse.Namespace) -> Follower:
     stored = _stored_plan(cm)
     if stored is not None and stored.name == plan.name:
         plan = stored  # what the driver runs, even if the file here was edited since
-    if args.namespace:
-        plan = replace(plan, namespace=args.namespace)
+    if plan.namespace != namespace:
+        plan = replace(plan, namespace=namespace)
     source = ClusterSource(view, plan, namespace, metrics=apis.served(METRICS))
     return Follower(plan, source, refresh=refresh_seconds(args, plan) or 1.0)
 

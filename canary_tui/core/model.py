@@ -190,6 +190,9 @@ class Plan:
     checks: tuple[Check, ...] = ()
     notify: tuple[Notify, ...] = ()
     judges_by_phase: tuple[Mapping[str, Judge], ...] = ()  # the judge gates in each phase, overrides applied
+    # metadata.namespace was written; else ``namespace`` is "default" until the cluster's context says
+    # otherwise (--namespace, the plan, the context's, the in-cluster service account's, "default")
+    namespace_given: bool = True
     _rows: tuple[tuple[GateRow, ...], ...] = field(default=(), init=False, repr=False, compare=False)
 
     def gate(self, name: str) -> Gate:

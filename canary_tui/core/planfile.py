@@ -160,6 +160,7 @@ class _PlanBuilder:
             checks=checks,
             notify=notify,
             judges_by_phase=judges,
+            namespace_given=isinstance(meta := top.get("metadata"), dict) and meta.get("namespace") is not None,
         )
 
     # ------------------------------------------------------------------ sections

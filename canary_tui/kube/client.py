@@ -111,6 +111,8 @@ class ReadClient:
             resp_headers = response.headers
         except ApiException as e:  # raised by the client for TLS problems (status 0)
             raise ApiError(None, "connection failed", clean(e.reason or "", 300), method=method, path=path) from None
+        except urllib3.exceptions.NewConnectionError as e:  # a TimeoutError subclass: caught first
+            raise ApiError(None, "connection refused", _transport_text(e), method=method, path=path) from None
         except urllib3.exceptions.TimeoutError:
             raise ApiError(
                 None, "timeout", f"no answer within {self.timeout[1]:g}s", method=method, path=path
@@ -147,47 +149,86 @@ class Client(ReadClient):
         return self._request("POST", path, body=body)
 
 
+def kubeconfig_paths() -> list[Path]:
+    """The kubeconfig files, as kubectl finds them: every path of $KUBECONFIG (``:``-separated, empty
+    ones skipped), else ~/.kube/config."""
+    env = os.environ.get("KUBECONFIG", "")
+    paths = [Path(p).expanduser() for p in env.split(os.pathsep) if p] if env else []
+    return paths or [Path.home() / ".kube" / "config"]
+
+
 def connect(context: str | None = None, *, read_only: bool = False) -> Client | ReadClient:
-    """A client for ``context`` (default: the current one) from $KUBECONFIG or ~/.kube/config, or
-    the in-cluster service account when there is no kubeconfig. Raises ConfigError."""
+    """A client for ``context`` (default: the current one) from the kubeconfig files (merged as kubectl
+    merges them), or the in-cluster service account when there is none. Raises ConfigError."""
     from kubernetes import client as k8s
     from kubernetes import config as k8s_config
 
     cfg = k8s.Configuration()
-    kubeconfig = os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or str(Path.home() / ".kube" / "config")
-    in_cluster = bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not Path(kubeconfig).exists()
+    paths = kubeconfig_paths()
+    found = [p for p in paths if p.is_file()]
+    in_cluster = bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and not found
+    where = ", ".join(str(p) for p in found) or str(paths[0])
     try:
         if in_cluster and context is None:
+            # the service account's token (re-read as the kubelet rotates it), CA and namespace
             k8s_config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
             identity = Identity(_service_account(), None, _sa_namespace(), cfg.host)
         else:
-            if not Path(kubeconfig).exists():
-                raise ConfigError(f"no kubeconfig at {kubeconfig} (set KUBECONFIG) and not running inside a cluster")
-            contexts, active = k8s_config.list_kube_config_contexts(config_file=kubeconfig)  # type: ignore[no-untyped-call]
-            chosen = active
-            if context is not None:
-                chosen = next((c for c in contexts if c.get("name") == context), None)
-                if chosen is None:
-                    names = ", ".join(sorted(str(c.get("name")) for c in contexts)) or "none"
-                    raise ConfigError(f"no context {context!r} in {kubeconfig} (contexts: {names})")
-            k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
-                config_file=kubeconfig, context=context, client_configuration=cfg, persist_config=False
-            )
+            if not found:
+                shown = os.pathsep.join(str(p) for p in paths)
+                raise ConfigError(f"no kubeconfig at {shown} (set KUBECONFIG) and not running inside a cluster")
+            merged, current = _merged(found)
+            contexts = [getattr(c, "value", c) for c in merged.value.get("contexts") or []]
+            contexts = [c for c in contexts if isinstance(c, dict)]
+            name = context or current
+            if not name:
+                raise ConfigError(f"no current-context in {where}: pass --context (or `kubectl config use-context`)")
+            chosen = next((c for c in contexts if c.get("name") == name), None)
+            if chosen is None:
+                names = ", ".join(sorted(str(c.get("name")) for c in contexts)) or "none"
+                raise ConfigError(f"no context {name!r} in {where} (contexts: {names})")
+            from kubernetes.config.kube_config import KubeConfigLoader
+
+            # the library's loader: exec and OIDC auth plugins, client certificates, token refresh
+            loader = KubeConfigLoader(config_dict=merged, config_base_path=None, active_context=name)  # type: ignore[no-untyped-call]
+            loader.load_and_set(cfg)  # type: ignore[no-untyped-call]
             ctx = (chosen or {}).get("context") or {}
             identity = Identity(
-                str(ctx.get("user") or "unknown"), (chosen or {}).get("name"), ctx.get("namespace"), cfg.host
+                str(ctx.get("user") or "unknown"), (chosen or {}).get("name"), ctx.get("namespace") or None, cfg.host
             )
     except ConfigError:
         raise
     except Exception as e:
-        where = "the in-cluster configuration" if in_cluster else kubeconfig
-        raise ConfigError(f"cannot use {where}: {clean(e, 300)}") from None
+        what = "the in-cluster configuration" if in_cluster else where
+        raise ConfigError(f"cannot use {what}: {clean(e, 300)}") from None
     cfg.retries = False  # no hidden retries: our callers decide (409, 429, 5xx) and say so
     api = k8s.ApiClient(cfg)
     api.user_agent = "canary-tui"
     read = _timeout_from_env()
     cls = ReadClient if read_only else Client
-    return cls(api, identity, (CONNECT_TIMEOUT, read))
+    return cls(api, identity, (min(CONNECT_TIMEOUT, read), read))
+
+
+def _merged(files: list[Path]) -> tuple[Any, str]:
+    """The kubeconfig files merged as kubectl merges them, and the current-context. For clusters, users
+    and contexts the first file to name one wins (the library's merger does this and keeps each entry's
+    file, for its relative paths); the current-context is the first file's that sets one (the library
+    would take the last's)."""
+    from kubernetes.config.kube_config import KubeConfigMerger
+
+    merger = KubeConfigMerger(os.pathsep.join(str(p) for p in files))  # type: ignore[no-untyped-call]
+    if merger.config is None:
+        raise ConfigError(f"no configuration in {', '.join(map(str, files))}")
+    current = next(
+        (
+            str(doc["current-context"])
+            for p in merger.paths
+            if isinstance(doc := merger.config_files.get(p), dict) and doc.get("current-context")
+        ),
+        "",
+    )
+    merger.config.value["current-context"] = current
+    return merger.config, current
 
 
 def whoami(client: Client) -> str | None:

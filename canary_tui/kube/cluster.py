@@ -4,8 +4,9 @@ A weight write reads the route object, computes the whole object to write, check
 PUTs it with the resourceVersion it was read at. On 409 it reads again and re-validates the decision
 (the stored state must still want this weight, and the lease must still be ours) before writing
 again, so a concurrent edit is never overwritten and a promotion never lands over a rollback.
-429 carries Retry-After to the controller's retry; 5xx and timeouts are retried by the controller
-with jittered backoff; 400/403/404/422 are reported plainly.
+429 carries Retry-After to the controller's retry; 5xx, timeouts and refused connections are retried
+by the controller with jittered backoff. 400/403/404/422 cannot heal by themselves: they are not
+retryable (the controller stops moving traffic after a few attempts), and a 403 names the Role to bind.
 """
 
 from __future__ import annotations
@@ -23,6 +24,15 @@ from .resources import api_error_text
 from .routers import RouteProblem, TrafficRouter
 
 MAX_CONFLICTS = 5
+MANIFESTS_HINT = "see `canary-tui manifests PLAN` for the Role a run needs"
+
+
+def write_error(e: ApiError, text: str) -> WriteError:
+    """The controller's WriteError for a refused request: retryable only when it may heal (429, 5xx,
+    timeouts, refused connections); a 403 says where to find the missing permission."""
+    if e.status == 403:
+        text = f"{text}; {MANIFESTS_HINT}"
+    return WriteError(text, e.transient, e.retry_after)
 
 
 class KubeCluster:
@@ -55,9 +65,7 @@ class KubeCluster:
             try:
                 objects = self.router.read(self.client)
             except ApiError as e:
-                raise WriteError(
-                    api_error_text(e, "get", self.router.kind, self.router.name, ns, user), e.transient, e.retry_after
-                ) from None
+                raise write_error(e, api_error_text(e, "get", self.router.kind, self.router.name, ns, user)) from None
             # weights changed behind our back: hold rather than fight (a rollback to 0% always goes through)
             problem = drifted(self.router, objects, self.applied) if canary_weight else None
             if problem:
@@ -78,7 +86,7 @@ class KubeCluster:
                 if e.status != 409:
                     assert current is not None
                     text = api_error_text(e, "update", current.kind, current.name, ns, user)
-                    raise WriteError(text, e.transient, e.retry_after) from None
+                    raise write_error(e, text) from None
             # 409: someone changed the object since we read it. Re-validate before trying again.
             self._revalidate(canary_weight)
         raise WriteError(f"{self.router.label} kept changing under us ({MAX_CONFLICTS} conflicts in a row)", True)

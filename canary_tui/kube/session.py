@@ -4,6 +4,7 @@ served API versions, the route object; each failure one plain sentence (InputErr
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -12,7 +13,7 @@ from ..core.model import Plan, Router
 from ..errors import InputError
 from ..identity import actor as local_actor
 from .client import ApiError, Client, ConfigError, connect, whoami
-from .lease import Lease, LeaseHeld, lease_name
+from .lease import Lease, LeaseHeld, lease_name, timing
 from .resources import DEPLOYMENTS, GATEWAY, ISTIO, LEASES, METRICS, Discovery, api_error_text, discover
 from .routers import ReplicasRouter, TrafficRouter, make_router
 
@@ -55,16 +56,31 @@ def open_session(plan: Plan, context: str | None, namespace: str | None) -> Sess
         raise InputError(f"cannot reach the Kubernetes API server at {client.identity.server}: {e}") from None
     user = whoami(client) or client.identity.user
     client.identity = replace(client.identity, user=user)  # messages name who the server says we are
-    return Session(plan, namespace or plan.namespace, client, user, apis)
+    ns = resolve_namespace(namespace, plan, client.identity.namespace)
+    return Session(replace(plan, namespace=ns), ns, client, user, apis)
+
+
+def resolve_namespace(flag: str | None, plan: Plan, context_namespace: str | None) -> str:
+    """kubectl's order: --namespace, then the plan's metadata.namespace, then the kube context's namespace
+    (or, in a cluster, the service account's), then ``default``."""
+    if flag:
+        return flag
+    if plan.namespace_given:
+        return plan.namespace
+    return context_namespace or "default"
 
 
 def take_lease(s: Session, held: Callable[[LeaseHeld], str]) -> Lease:
     """The plan's Lease, acquired for this process. InputError when another holder has it (the text
     ``held`` makes of who holds it) or when the server refuses."""
     name = lease_name(s.plan.name)
-    lease = Lease(s.client, s.namespace, name, identity=s.identity, user=s.user)
     try:
-        lease.acquire()
+        timed = timing(sum(s.client.timeout))
+    except ConfigError as e:
+        raise InputError(str(e)) from None
+    lease = Lease(s.client, s.namespace, name, identity=s.identity, user=s.user, timing=timed)
+    try:
+        lease.acquire(say=lambda text: print(f"canary-tui: {text}", file=sys.stderr))
     except LeaseHeld as e:
         raise InputError(held(e)) from None
     except ApiError as e:

@@ -21,6 +21,7 @@ from ..ports import WriteError
 from ..sanitize import clean
 from ..statefile import DocumentBuilder, StateFileStore, encode, parse_document
 from .client import ApiError, Client, ReadClient
+from .cluster import write_error
 from .lease import Lease
 from .resources import CONFIGMAPS, api_error_text
 
@@ -160,9 +161,7 @@ class ClusterStore:
                 if e.status == 404 and self._cm is not None:  # deleted under us: create it again
                     self._cm = None
                     continue
-                raise WriteError(
-                    api_error_text(e, verb, CONFIGMAPS, self.name, self.namespace, user), e.transient, e.retry_after
-                ) from None
+                raise write_error(e, api_error_text(e, verb, CONFIGMAPS, self.name, self.namespace, user)) from None
         raise WriteError(f"ConfigMap {self.name} kept changing under us ({MAX_CONFLICTS} conflicts in a row)", True)
 
     def _refresh(self) -> None:

@@ -125,7 +125,7 @@ class ClusterSource:
     def __init__(
         self, view: ClusterView, plan: Plan, namespace: str, *, metrics: bool = False, wall: Wall = time.time
     ) -> None:
-        from ..kube.lease import lease_name
+        from ..kube.lease import Observer, lease_name
         from ..kube.pods import PodReader
         from ..kube.state import configmap_name
 
@@ -142,6 +142,7 @@ class ClusterSource:
         self._version: str | None = None
         self._written: float | None = None
         self._polled_at: float | None = None
+        self._lease_seen = Observer()  # the Lease's record, and how long it has been unchanged (monotonic)
 
     def read(self) -> Polled:
         from ..kube.client import ApiError
@@ -210,19 +211,19 @@ class ClusterSource:
         from ..kube.lease import read_lease
 
         try:
-            info, _ = read_lease(cast("Any", self.view), self.namespace, self.lease_name)
+            info, obj = read_lease(cast("Any", self.view), self.namespace, self.lease_name)
         except ApiError as e:
             return None, None, None, None, f"cannot read Lease {self.lease_name}: {e}"
-        at = datetime.fromtimestamp(now, UTC)
         if info is None:
             return f"there is no Lease {self.lease_name}: nothing drives this release", None, None, None, None
         if not info.holder:
             return f"Lease {self.lease_name} is free: nobody drives this release", None, info.acquired, None, None
         text = None
-        if info.expired(at):
+        unchanged = self._lease_seen.see(obj)  # client-go's rule: our clock, never the driver's renewTime
+        if unchanged >= info.duration.total_seconds():
             since = format_time(info.renewed) if info.renewed else "?"
-            late = ago((at - info.renewed).total_seconds()) if info.renewed else "?"
-            text = f"the driver's lease expired (not renewed for {late}, since {since})"
+            late = ago(unchanged)
+            text = f"the driver's lease expired (not renewed for {late} while watched; last renewTime {since})"
         gone = None
         if info.gone_here():
             gone = f"the driver's process (pid {info.pid} on this machine) is gone"

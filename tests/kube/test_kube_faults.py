@@ -1,13 +1,11 @@
 """The API server says no: 403 at start (exit 2, naming verb and resource, and ``check`` says the same),
-403 mid-run (the release stays where it was, loudly, retried with backoff until it lands), a rollback
+403 mid-run (tests/kube/test_kube_retry.py), a rollback
 that cannot be written (retried and logged until it lands), 429 with Retry-After, 5xx, timeouts,
 404/422, and a cluster that cannot be reached or configured."""
 
 from __future__ import annotations
 
-import itertools
 import json
-import time
 
 from kubehelpers import ISTIO, finish, lines, run_cli, start, vs_weight_writes, vs_weights, wait_for
 
@@ -38,49 +36,6 @@ def test_403_on_reading_the_route_is_named_even_without_access_reviews(fake, ken
     assert rc == 2
     assert "forbidden: alice may not get virtualservices.networking.istio.io/checkout in namespace shop" in err
     assert 'cannot get resource "virtualservices"' in err  # and what the server said
-
-
-def test_403_mid_run_leaves_the_release_where_it_was_and_is_retried_until_it_lands(fake, kenv, write_plan, tmp_path):
-    log = tmp_path / "audit.jsonl"
-    proc = start(
-        ["run", str(write_plan("istio", durations=("3s", "1s", "1s"))), "--headless", "--json", "--log", str(log)], kenv
-    )
-    try:
-        wait_for(lambda: vs_weights(fake) == (95, 5), what="5%")
-        fake.forbid("update", ISTIO, "virtualservices", "checkout")
-        wait_for(
-            lambda: len([r for r in fake.requests if r.method == "PUT" and r.status == 403]) >= 2,
-            timeout=20,
-            what="refused writes",
-        )
-        assert vs_weights(fake) == (95, 5)  # never half-applied: the object is as it was
-        fake.allow_all()
-        allowed = time.time()
-        rc, out, err = finish(proc)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert rc == 0, err
-    events = lines(out)
-    errors = [e["message"] for e in events if e["type"] == "error"]
-    assert len(errors) >= 2
-    assert all(
-        m.startswith(
-            "weight 25% not written: forbidden: alice may not update virtualservices.networking.istio.io/checkout"
-        )
-        for m in errors
-    )
-    assert "retry 1 in" in errors[0] and "retry 2 in" in errors[1]
-    # backoff: the refused attempts are spaced further and further apart
-    refused = [r.at for r in fake.requests if r.method == "PUT" and r.status == 403]
-    gaps = [b - a for a, b in itertools.pairwise(refused)]
-    assert all(g >= 0.4 for g in gaps)
-    # no promotion while 25% was not applied: 50% comes after 25% landed
-    landed_25 = next(r.at for r in fake.writes(VS) if r.body["spec"]["http"][0]["route"][1]["weight"] == 25)
-    assert landed_25 >= allowed
-    assert vs_weight_writes(fake) == [5, 25, 50, 100]
-    logged = [json.loads(line) for line in log.read_text().splitlines()]
-    assert [e["message"] for e in logged if e["type"] == "error"] == errors
 
 
 def test_a_rollback_that_cannot_be_written_is_retried_and_logged_until_it_lands(fake, kenv, write_plan, tmp_path):

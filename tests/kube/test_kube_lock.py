@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -88,17 +89,33 @@ def test_a_second_run_is_refused_naming_the_holder_and_since_when(fake, kenv, wr
 
 
 def test_a_live_lease_of_someone_elsewhere_is_respected(fake, kenv, write_plan):
+    """Live means renewing: the run watches the lease (client-go's rule) and sees it renewed."""
     fake.put(lease("bob@build-7 (pid 4242)", datetime.now(UTC)))
-    rc, _, err = run_cli(["run", str(write_plan("istio")), "--headless"], kenv)
-    assert rc == 2 and "held by bob@build-7 (pid 4242)" in err
+    stop = threading.Event()
+
+    def bob_renews():
+        while not stop.wait(0.5):
+            fake.edit(*LEASES[:2], LEASES[2], lambda o: o["spec"].update(renewTime=micro(datetime.now(UTC))))
+
+    renewer = threading.Thread(target=bob_renews, daemon=True)
+    renewer.start()
+    try:
+        rc, _, err = run_cli(["run", str(write_plan("istio")), "--headless"], kenv)
+    finally:
+        stop.set()
+        renewer.join()
+    assert rc == 2 and "held by bob@build-7 (pid 4242)" in err and "renewed the lease while we watched" in err
     assert fake.writes("/virtualservices/") == [] and fake.writes("/configmaps") == []
 
 
 def test_an_expired_lease_is_taken_over(fake, kenv, write_plan):
-    fake.put(lease("bob@build-7 (pid 4242)", datetime.now(UTC) - timedelta(hours=1)))
+    """Not renewed for its leaseDurationSeconds on our clock since we first saw it (its renewTime, an
+    hour old by our clock, does not count: the holder's clock may be wrong)."""
+    fake.put(lease("bob@build-7 (pid 4242)", datetime.now(UTC) - timedelta(hours=1), duration=2))
     rc, _out, err = run_cli(["run", str(write_plan("istio")), "--headless", "--json"], kenv)
     assert rc == 0, err
-    assert "took over the lease from bob@build-7 (pid 4242) (it expired)" in err
+    assert "waiting up to 2s to see whether it renews it" in err
+    assert "took over the lease from bob@build-7 (pid 4242) (it expired: not renewed for 2s while we watched)" in err
     assert fake.get(*LEASES)["spec"]["leaseTransitions"] == 4
 
 
@@ -186,13 +203,14 @@ def test_a_state_configmap_deleted_mid_run_is_written_again(fake, kenv, write_pl
 
 def test_a_dead_holder_is_taken_over_only_on_its_own_host(fake, kenv, write_plan):
     """A holder whose process is gone on this machine is taken over at once (a restart after a crash);
-    the same pid and boot id on another host (another pod on the node) is not."""
+    the same pid and boot id on another host (another pod on the node) is not: it is watched for its
+    whole lease duration first."""
     import socket
 
     from canary_tui.kube.lease import boot_id
 
     def held_by(host: str) -> dict:
-        obj = lease(f"alice@{host} (pid 999999)", datetime.now(UTC))
+        obj = lease(f"alice@{host} (pid 999999)", datetime.now(UTC), duration=2)
         obj["metadata"]["annotations"] = {
             "canary-tui/pid": "999999",
             "canary-tui/boot-id": boot_id(),
@@ -202,8 +220,9 @@ def test_a_dead_holder_is_taken_over_only_on_its_own_host(fake, kenv, write_plan
 
     fake.put(held_by("another-pod"))
     rc, _, err = run_cli(["run", str(write_plan("istio")), "--headless"], kenv)
-    assert rc == 2 and "held by alice@another-pod (pid 999999)" in err
+    assert rc == 0, err
+    assert "waiting up to 2s" in err and "from alice@another-pod (pid 999999) (it expired: not renewed" in err
     fake.put(held_by(socket.gethostname()))
     rc, _, err = run_cli(["run", str(write_plan("istio")), "--headless"], kenv)
     assert rc == 0, err
-    assert "(its process is gone)" in err
+    assert "(its process is gone)" in err and "waiting" not in err
