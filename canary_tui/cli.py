@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .errors import InputError
+from .errors import InputError, WrongKind
 
 # name -> module under canary_tui.commands; order is the order of --help
 COMMANDS = {
@@ -72,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args._module.run(args))
     except InputError as e:
+        if isinstance(e, WrongKind):  # "x.yaml is a MetricFixture; `check` takes a CanaryPlan"
+            e = e.for_command(args.command)
         for problem in sorted(e.problems, key=lambda p: (p.file or "", p.line or 0)):
             print(f"canary-tui: error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
