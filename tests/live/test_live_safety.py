@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from dripserver import DripServer
 from fakeprom import FakePrometheus
-from kubehelpers import run_cli
+from kubehelpers import finish, lines, run_cli, start, stored_doc, vs_weights, wait_for
 from promhelp import gate, plan_text
 from promserver import free_port
 
@@ -177,3 +177,31 @@ def test_prometheus_going_down_mid_release_is_said_at_once_with_the_time_left(
     assert p.proc.wait(10) == 1
     audit = log.read_text()
     assert "metrics unavailable: connection refused (all 2 query gates nodata, 1/3)" in audit
+
+
+# ---------------------------------------------------------------- 5. refused operator actions say so
+
+
+def test_an_action_the_rule_refuses_is_refused_by_the_cli_verb_with_the_reason(fake, kenv, write_plan):
+    plan = write_plan("istio", fail=True, durations=("60s", "60s", "60s"))
+    plan.write_text(plan.read_text().replace("failureLimit: 2", "failureLimit: 1000"))  # failing, never rolled back
+    driver = start(["run", str(plan), "--headless", "--json"], kenv)
+    try:
+        wait_for(lambda: (stored_doc(fake) or {}).get("state", {}).get("evaluations", 0) >= 1, what="evaluation 0")
+        rc, out, err = run_cli(["promote", str(plan)], kenv)
+        assert rc == 2 and out == "", err
+        assert "canary-tui: error: promote refused for checkout: the previous evaluation had a failing gate: " in err
+        assert "error_rate 0.0010 > 0.0001" in err and "(nothing queued)" in err
+        rc, out, err = run_cli(["resume", str(plan)], kenv)
+        assert rc == 2 and "resume refused for checkout: not held (nothing queued)" in err
+        assert run_cli(["hold", str(plan)], kenv)[0] == 0
+        rc, out, err = run_cli(["hold", str(plan)], kenv)  # the first is still queued: judged after it
+        assert rc == 2 and "hold refused for checkout: already held by " in err
+        driver.send_signal(signal.SIGTERM)
+        rc, out, err = finish(driver)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+    actions = [(e["action"], e["accepted"]) for e in lines(out) if e["type"] == "action"]
+    assert actions == [("hold", True)]  # nothing refused was ever queued
+    assert vs_weights(fake) == (95, 5)
