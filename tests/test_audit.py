@@ -74,3 +74,28 @@ def test_an_unwritable_log_is_bad_input(cli, tmp_path: Path) -> None:
     blocker.write_text("")
     r = cli("demo", "--headless", "--log", blocker / "sub" / "log.jsonl")
     assert r.rc == 2 and "cannot open the audit log" in r.err
+
+
+def test_the_audit_log_can_be_dev_null_or_a_fifo(tmp_path):
+    """`--log /dev/null` and a FIFO take the lines; only regular files are fsynced."""
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    cmd = [sys.executable, "-m", "canary_tui", "demo", "--headless", "--scenario", "healthy"]
+    done = subprocess.run([*cmd, "--log", "/dev/null"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+    lines: list[str] = []
+    def read() -> None:
+        with open(fifo) as f:
+            lines.extend(f.read().splitlines())
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    done = subprocess.run([*cmd, "--log", str(fifo)], capture_output=True, text=True, timeout=60)
+    reader.join(30)
+    assert done.returncode == 0, done.stderr
+    assert '"type":"start"' in lines[0] and '"type":"result"' in lines[-1]

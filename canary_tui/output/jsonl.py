@@ -87,6 +87,10 @@ class AuditLog:
         self.run = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + os.urandom(3).hex()
         # unbuffered: each line is one write(2) of its own, so a killed process loses nothing
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        # a FIFO, /dev/null or a terminal takes lines but cannot be fsynced (EINVAL): sync files only
+        import stat
+
+        self._sync = stat.S_ISREG(os.fstat(self._fd).st_mode)
         self._write(
             {
                 "type": "start",
@@ -104,7 +108,7 @@ class AuditLog:
 
     def emit(self, event: Event) -> None:
         os.write(self._fd, (json_line_safe(to_line(event, self._extra)) + "\n").encode())
-        if not isinstance(event, Evaluated):
+        if self._sync and not isinstance(event, Evaluated):
             os.fsync(self._fd)
 
     def _write(self, data: dict[str, Any], sync: bool) -> None:
@@ -113,7 +117,7 @@ class AuditLog:
         data["run"] = self.run
         self._extra = {"run": self.run}
         os.write(self._fd, (json.dumps(data, separators=(",", ":")) + "\n").encode())  # ASCII: \u escapes
-        if sync:
+        if sync and self._sync:
             os.fsync(self._fd)
 
     def close(self) -> None:
