@@ -89,6 +89,7 @@ def test_the_audit_log_can_be_dev_null_or_a_fifo(tmp_path):
     fifo = tmp_path / "log.fifo"
     os.mkfifo(fifo)
     lines: list[str] = []
+
     def read() -> None:
         with open(fifo) as f:
             lines.extend(f.read().splitlines())
