@@ -196,16 +196,24 @@ def test_a_stale_lease_and_a_killed_driver_show_in_the_info(fake, mirror, kenv, 
     assert follower.state is not None and follower.state.phase_index == 0 and not follower.state.done
     # the same machine: the lease names a process that is gone
     assert follower.info.gone is not None and f"pid {driver.pid}" in follower.info.gone
-    # as another machine would see it once 30 s passed: the lease expired
+    # as another machine sees it: expiry is judged on the watcher's own clock (client-go's rule), so an
+    # old renewTime alone proves nothing; the record must stay unchanged for leaseDurationSeconds
     lease = fake.get("coordination.k8s.io", "leases", "canary-tui-checkout")
 
     def age(lease_obj):
         lease_obj["spec"]["renewTime"] = "2020-01-01T00:00:00.000000Z"
+        lease_obj["spec"]["leaseDurationSeconds"] = 1
         lease_obj["metadata"]["annotations"]["canary-tui/host"] = "elsewhere"
 
     fake.edit("coordination.k8s.io", "leases", "canary-tui-checkout", age)
     follower.poll()
-    assert follower.info.lease is not None and "lease expired" in follower.info.lease
+    assert follower.info.lease is None  # first seen now: not stale yet, however old its renewTime
+    deadline = time.monotonic() + 10
+    while follower.info.lease is None:
+        assert time.monotonic() < deadline, "the unchanged lease never went stale"
+        time.sleep(0.1)
+        follower.poll()
+    assert "lease expired" in follower.info.lease and "while watched" in follower.info.lease
     assert lease["spec"]["holderIdentity"] in (follower.info.driver or "")
     doc = json.loads(fake.get("", "configmaps", "canary-tui-checkout")["data"]["state.json"])
     assert doc["planDocument"]["metadata"]["name"] == "checkout"
