@@ -59,3 +59,35 @@ def test_the_installed_demo_runs(installed: Path, tmp_path: Path) -> None:
     r = run_installed(installed, ["-m", "canary_tui", "demo", "--headless", "--json"], tmp_path)
     assert r.returncode == 0, r.stderr
     assert '"outcome":"Promoted"' in r.stdout.splitlines()[-1]
+
+
+def test_every_floor_in_pyproject_is_the_pin_in_constraints_min() -> None:
+    """constraints-min.txt installs the lowest versions pyproject.toml declares (scripts/test-min runs the
+    Kubernetes and Prometheus tests with them): each ``>=`` floor there is the ``==`` pin here, and every
+    declared dependency, the test extras included, has a pin."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = [Requirement(r) for r in [*project["dependencies"], *project["optional-dependencies"]["test"]]]
+    pins = {}
+    for line in (ROOT / "constraints-min.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            assert version, f"constraints-min.txt: {line!r} is not a pin (name==version)"
+            pins[canonicalize_name(name)] = Version(version)
+    missing = [str(r) for r in declared if canonicalize_name(r.name) not in pins]
+    assert missing == [], "declared in pyproject.toml, not pinned in constraints-min.txt"
+    wrong = [
+        f"{r.name}: floor {s.version}, pinned {pins[canonicalize_name(r.name)]}"
+        for r in declared
+        for s in r.specifier
+        if s.operator == ">=" and Version(s.version) != pins[canonicalize_name(r.name)]
+    ]
+    assert wrong == []
+    # and each pin is allowed by what pyproject.toml declares (a pin above a cap would test nothing real)
+    assert [r.name for r in declared if not r.specifier.contains(pins[canonicalize_name(r.name)])] == []
