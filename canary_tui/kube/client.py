@@ -134,15 +134,21 @@ class ReadClient:
         return out if isinstance(out, dict) else {"items": out}
 
 
+# Writes are decoded strictly: a field the server's schema does not know (an older CRD, a typo of ours)
+# is a 400 naming it, where the server's default (Warn) would drop it with nothing but a Warning header
+STRICT = {"fieldValidation": "Strict"}
+
+
 class Client(ReadClient):
     """Reads and writes. Writes are plain: create (POST) and replace (PUT of the whole object with its
-    resourceVersion). There is no patch: a blind patch could land over someone else's edit."""
+    resourceVersion), with ``fieldValidation=Strict``. There is no patch: a blind patch could land over
+    someone else's edit."""
 
     def create(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._request("POST", path, body=body)
+        return self._request("POST", path, body=body, query=STRICT)
 
     def replace(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._request("PUT", path, body=body)
+        return self._request("PUT", path, body=body, query=STRICT)
 
     def review(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST a review (SelfSubjectAccessReview, SelfSubjectReview): asks, stores nothing."""

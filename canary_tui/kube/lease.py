@@ -453,7 +453,11 @@ class Lease:
                     if e.status != 409:
                         self._retry_after = e.retry_after
                         raise
-                info, obj = read_lease(self.client, self.namespace, self.name)
+                try:
+                    info, obj = read_lease(self.client, self.namespace, self.name)
+                except ApiError as e:
+                    self._retry_after = e.retry_after  # this answer's Retry-After, not an older one
+                    raise
                 if info is None or info.holder != self.identity:
                     who = info.describe(self.now()) if info is not None and info.holder else "nobody"
                     self._lose(f"lost the lease {self.name}: now held by {who}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import ssl
 import threading
 import uuid
 from collections.abc import Callable
@@ -38,6 +39,7 @@ class FakeKube(FakeStore):
         self.manager = "unknown"  # the field manager of the request being served
         self.compacted = 0  # continue tokens of lists at or before this resourceVersion answer 410 Gone
         self.latency = 0.0
+        self.warnings: list[str] = []
         self.objects: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         self.requests: list[Record] = []
         self.rules: list[Rule] = []
@@ -46,11 +48,14 @@ class FakeKube(FakeStore):
         self._rv = 1000
         self._pods = 0
         self._server: ThreadingHTTPServer | None = None
+        self._tls = False
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> FakeKube:
+    def start(self, tls: tuple[Path, Path] | None = None) -> FakeKube:
+        """Serve on a free port of 127.0.0.1: HTTP, or HTTPS with ``tls`` (certificate, key) as a real
+        API server (and the in-cluster configuration, which always says https) wants."""
         fake = self
 
         class Handler(_Handler):
@@ -58,6 +63,11 @@ class FakeKube(FakeStore):
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        self._tls = tls is not None
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(str(tls[0]), str(tls[1]))
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, name="fakekube", daemon=True)
         self._thread.start()
         return self
@@ -72,7 +82,12 @@ class FakeKube(FakeStore):
     @property
     def url(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"{'https' if self._tls else 'http'}://127.0.0.1:{self.port}"
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_address[1])
 
     def kubeconfig(self, path: Path, namespace: str = "shop") -> Path:
         path.write_text(

@@ -98,7 +98,10 @@ def list_page(
             raise ApiFailure(410, "Expired", EXPIRED, meta={"continue": fresh})
         chosen = [(n, o) for n, o in chosen if n > start]
     meta: dict[str, Any] = {"resourceVersion": str(list_rv)}
-    limit = int(query.get("limit") or 0)
+    try:
+        limit = int(query.get("limit") or 0)
+    except ValueError:  # as the API server decodes ListOptions
+        raise ApiFailure(400, "BadRequest", f'strconv.ParseInt: parsing "{query["limit"]}": invalid syntax') from None
     if limit and len(chosen) > limit:
         meta["remainingItemCount"] = len(chosen) - limit
         chosen = chosen[:limit]

@@ -158,6 +158,18 @@ def sidecar_crashloop(pod: dict[str, Any], restarts: int = 3) -> None:
     }
 
 
+def sidecar_not_ready(pod: dict[str, Any]) -> None:
+    """Running, but the native sidecar's readiness probe fails (e.g. istio-proxy not yet synced with
+    istiod): the app container is ready, the pod is not (a sidecar's readiness counts for the pod's)."""
+    running(pod)
+    side = [c["name"] for c in pod["spec"].get("initContainers") or [] if c.get("restartPolicy") == "Always"]
+    assert side, "sidecar_not_ready needs a template with a native sidecar"
+    for cs in pod["status"]["initContainerStatuses"]:
+        if cs["name"] == side[0]:
+            cs["ready"] = False
+    pod["status"]["conditions"] = _conditions(initialized=True, ready=False)
+
+
 def crashloop(pod: dict[str, Any], restarts: int = 4) -> None:
     """The first app container exits with an error, again and again."""
     running(pod)
@@ -208,6 +220,7 @@ STATES: dict[str, Callable[..., None]] = {
     "ContainerCreating": container_creating,
     "Initializing": initializing,
     "SidecarCrashLoop": sidecar_crashloop,
+    "SidecarNotReady": sidecar_not_ready,
     "CrashLoopBackOff": crashloop,
     "OOMKilled": oom_killed,
     "Evicted": evicted,

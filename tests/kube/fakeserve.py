@@ -48,6 +48,7 @@ class FakeStore:
     groups: dict[str, list[str]]
     latency: float
     lock: threading.RLock
+    warnings: list[str]  # the Warning headers of the request being served
     _rv: int
     _pods: int
 
@@ -113,7 +114,8 @@ class FakeStore:
         record = Record(method, path, query, ctype, body)
         with self.lock:
             self.requests.append(record)
-        if headers.get("authorization") != f"Bearer {self.token}":
+        scheme, _, token = (headers.get("authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or token != self.token:  # case-insensitive: the in-cluster loader says "bearer"
             record.status = 401
             return 401, {}, status_body(401, "Unauthorized", "Unauthorized")
         m = _PATH.match(path)
@@ -146,8 +148,11 @@ class FakeStore:
             try:
                 agent = (headers.get("user-agent") or "unknown").split("/")[0]
                 self.manager = query.get("fieldManager") or agent  # as the API server names a manager
+                self.warnings = []
                 code, out = self._serve(method, path, m, query, ctype, body)
                 hdrs = {}
+                if self.warnings:  # RFC 7234 warn-code 299, one value per warning, as the API server sends
+                    hdrs["Warning"] = ", ".join('299 - "{}"'.format(w.replace('"', '\\"')) for w in self.warnings)
             except ApiFailure as e:
                 code, out, hdrs = e.code, status_body(e.code, e.reason, e.message) | {"metadata": e.meta}, e.headers
             record.status = code
@@ -218,6 +223,7 @@ class FakeStore:
             raise ApiFailure(404, "NotFound", "404 page not found")
         kind, custom = KINDS[(group, plural)]
         api_version = f"{group}/{version}" if group else "v1"
+        directive = _directive(method, query)
         ns = ns or ""
         key = (group, plural, ns, name or "")
         if name is None:
@@ -230,7 +236,7 @@ class FakeStore:
                 items, meta = list_page(here, plural, query, self._rv, self.compacted)
                 return 200, {"kind": kind + "List", "apiVersion": api_version, "metadata": meta, "items": items}
             if method == "POST":
-                validate(kind, api_version, body, ns)
+                self.warnings = validate(kind, api_version, body, ns, directive)
                 return 201, self._create(group, plural, ns, kind, body)
             raise ApiFailure(405, "MethodNotAllowed", f"{method} not allowed on a collection")
         if sub == "scale" and plural == "deployments":
@@ -243,10 +249,10 @@ class FakeStore:
         if method == "GET":
             return 200, _at(obj, custom, api_version)
         if method == "PUT":
-            validate(kind, api_version, body, ns)
+            self.warnings = validate(kind, api_version, body, ns, directive)
             return 200, self._update(key, custom, body)
         if method == "PATCH":
-            return 200, self._patch(key, custom, ctype, body)
+            return 200, self._patch(key, custom, ctype, body, directive)
         if method == "DELETE":
             del self.objects[key]
             return 200, status_body(200, "", "deleted") | {"status": "Success"}
@@ -303,7 +309,9 @@ class FakeStore:
             self._sync_pods(ns, name)
         return copy.deepcopy(new)
 
-    def _patch(self, key: tuple[str, str, str, str], custom: bool, ctype: str | None, body: Any) -> dict[str, Any]:
+    def _patch(
+        self, key: tuple[str, str, str, str], custom: bool, ctype: str | None, body: Any, directive: str
+    ) -> dict[str, Any]:
         current = self.objects[key]
         if ctype == "application/strategic-merge-patch+json" and custom:
             raise ApiFailure(
@@ -323,7 +331,7 @@ class FakeStore:
             if rv and rv != current["metadata"]["resourceVersion"]:
                 raise ApiFailure(409, "Conflict", "Operation cannot be fulfilled: the object has been modified")
             new = merge_patch(current, body)
-        validate(KINDS[key[:2]][0], str(new.get("apiVersion") or ""), new, key[2])
+        self.warnings = validate(KINDS[key[:2]][0], str(new.get("apiVersion") or ""), new, key[2], directive)
         managed(new, self.manager, "Update")
         new["metadata"]["resourceVersion"] = self.next_rv()
         self.objects[key] = new
@@ -385,6 +393,24 @@ class FakeStore:
                     }
                 )
         return {"kind": "PodMetricsList", "apiVersion": "metrics.k8s.io/v1beta1", "metadata": {}, "items": items}
+
+
+DIRECTIVES = ("Ignore", "Warn", "Strict")
+OPTIONS = {"POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "PatchOptions"}
+
+
+def _directive(method: str, query: dict[str, str]) -> str:
+    """The write's ``fieldValidation``: Warn when absent (the API server's default); 422 when unknown."""
+    value = query.get("fieldValidation", "")
+    if method in OPTIONS and value not in ("", *DIRECTIVES):
+        supported = ", ".join(f'"{d}"' for d in ("", *DIRECTIVES))
+        raise ApiFailure(
+            422,
+            "Invalid",
+            f'{OPTIONS[method]}.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "{value}": '
+            f"supported values: {supported}",
+        )
+    return value or "Warn"
 
 
 def _at(obj: dict[str, Any], custom: bool, api_version: str) -> dict[str, Any]:

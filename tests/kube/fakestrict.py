@@ -1,6 +1,7 @@
 """What the fake API server refuses, as a real kube-apiserver does on the paths canary-tui uses: names and
 labels, MicroTime and RFC 3339 times, the CRD schemas of VirtualService, DestinationRule and HTTPRoute
-(types, required fields, unknown fields as with ``fieldValidation=Strict``), the apiVersion of a body,
+(types, required fields), unknown fields as the ``fieldValidation`` parameter says (Strict: refused with
+400; Warn, the default, and Ignore: dropped, Warn with a Warning header each), the apiVersion of a body,
 object sizes (1 MiB for ConfigMaps and Events), and Events whose namespace is not their object's."""
 
 # ruff: noqa: E501 - messages are a real API server's, word for word
@@ -185,9 +186,7 @@ def _check(value: Any, schema: Any, where: str, problems: list[str]) -> None:
         if k.endswith("!") and k[:-1] not in value:
             problems.append(f"{where}.{k[:-1]}: Required value")
     for k, v in value.items():
-        if k not in fields:
-            problems.append(f'unknown field "{where}.{k}"')
-        elif v is not None:
+        if k in fields and v is not None:  # (unknown fields were refused or dropped by ``decode``)
             _check(v, fields[k], f"{where}.{k}", problems)
 
 
@@ -197,17 +196,61 @@ def _type(value: Any) -> str:
     )
 
 
+def _prune(value: Any, schema: Any, where: str, found: list[str]) -> Any:
+    """``value`` without the fields ``schema`` does not declare (the API server's pruning); their paths
+    go to ``found``. Values of the wrong type are left for ``_check``."""
+    if isinstance(schema, str):
+        return value
+    if isinstance(schema, list):
+        container, item = schema
+        if container == "list" and isinstance(value, list):
+            return [_prune(v, item, f"{where}[{i}]", found) for i, v in enumerate(value)]
+        if container == "map" and isinstance(value, dict):
+            return {k: _prune(v, item, f"{where}.{k}", found) for k, v in value.items()}
+        return value
+    if not isinstance(value, dict):
+        return value
+    fields = {k.rstrip("!"): s for k, s in schema.items()}
+    out = {}
+    for k, v in value.items():
+        if k not in fields:
+            found.append(f'unknown field "{where}.{k}"')
+        else:
+            out[k] = _prune(v, fields[k], f"{where}.{k}", found)
+    return out
+
+
+def decode(kind: str, obj: dict[str, Any], directive: str) -> list[str]:
+    """Fields the kind does not declare (in metadata; in the spec of a custom resource), as the API server
+    decodes a body under ``?fieldValidation=``: Strict refuses them (400 BadRequest, every one named);
+    Warn (the server's default) and Ignore drop them from ``obj``. The warnings to send (Warn only)."""
+    found: list[str] = []
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        found += [f'unknown field "metadata.{k}"' for k in meta if k not in META_KEYS]
+    schema = SCHEMAS.get(kind)
+    spec = obj.get("spec")
+    pruned = _prune(spec, schema, "spec", found) if schema is not None and isinstance(spec, dict) else spec
+    if not found:
+        return []
+    if directive == "Strict":
+        raise ApiFailure(400, "BadRequest", f"strict decoding error: {', '.join(found)}")
+    if isinstance(meta, dict):
+        for k in [k for k in meta if k not in META_KEYS]:
+            del meta[k]
+    if pruned is not spec:
+        obj["spec"] = pruned
+    return found if directive == "Warn" else []
+
+
 def check_schema(kind: str, obj: dict[str, Any]) -> None:
-    """A custom resource against its CRD's schema; 400 for unknown fields (Strict), 422 otherwise."""
+    """A custom resource against its CRD's schema (unknown fields already refused or dropped): 422."""
     schema = SCHEMAS.get(kind)
     if schema is None:
         return
     problems: list[str] = []
     _check(obj.get("spec") or {}, schema, "spec", problems)
     name = (obj.get("metadata") or {}).get("name", "")
-    unknown = [p for p in problems if p.startswith("unknown field")]
-    if unknown:
-        raise ApiFailure(400, "BadRequest", f"strict decoding error: {', '.join(unknown)}")
     if problems:
         raise ApiFailure(422, "Invalid", f'{kind}.{_group(kind)} "{name}" is invalid: [{", ".join(problems)}]')
 
@@ -241,9 +284,6 @@ def _label_key(key: str) -> str | None:
 def check_meta(kind: str, obj: dict[str, Any]) -> None:
     meta = obj.get("metadata") or {}
     name = meta.get("name", "")
-    for k in meta:
-        if k not in META_KEYS:
-            raise ApiFailure(400, "BadRequest", f'strict decoding error: unknown field "metadata.{k}"')
     for k, v in (meta.get("labels") or {}).items():
         problem = _label_key(str(k))
         if problem:
@@ -343,8 +383,9 @@ def check_kind(kind: str, obj: dict[str, Any], ns: str) -> None:
             raise invalid(kind, name, "spec.leaseTransitions", "Invalid value: must be greater than or equal to 0")
 
 
-def validate(kind: str, api_version: str, obj: Any, ns: str) -> None:
-    """Every rule above for a body written at ``api_version`` (the URL's) in namespace ``ns``."""
+def validate(kind: str, api_version: str, obj: Any, ns: str, directive: str = "Strict") -> list[str]:
+    """Every rule above for a body written at ``api_version`` (the URL's) in namespace ``ns``, unknown
+    fields as ``directive`` (the request's ``fieldValidation``) says. The warnings for the answer."""
     if not isinstance(obj, dict):
         raise ApiFailure(400, "BadRequest", "the body of the request is not a JSON object")
     if obj.get("apiVersion") and obj["apiVersion"] != api_version:
@@ -358,6 +399,7 @@ def validate(kind: str, api_version: str, obj: Any, ns: str) -> None:
         raise ApiFailure(
             400, "BadRequest", f"the kind in the data ({obj['kind']}) does not match the expected kind ({kind})"
         )
+    warnings = decode(kind, obj, directive)
     meta = obj.get("metadata") or {}
     if meta.get("namespace") and meta["namespace"] != ns:
         raise ApiFailure(
@@ -369,6 +411,7 @@ def validate(kind: str, api_version: str, obj: Any, ns: str) -> None:
     check_meta(kind, obj)
     check_kind(kind, obj, ns)
     check_schema(kind, obj)
+    return warnings
 
 
 def managed(obj: dict[str, Any], manager: str, operation: str) -> None:

@@ -117,7 +117,7 @@ def plan_text(
     fail: bool = False,
     durations: tuple[str, ...] = ("1s", "1s", "1s"),
     interval: str = "1s",
-    pod_gate: bool = False,
+    pod_gate: bool | str = False,
     promotion: str = "auto",
     name: str = "checkout",
     canary_version: str = "v2",
@@ -125,14 +125,17 @@ def plan_text(
 ) -> str:
     """A short plan (1 s evaluations) with a healthy service (``metrics``: a live run needs a Prometheus,
     ``write_plan`` gives it a stand-in answering 0.001 to every query); ``fail``: a gate that this
-    baseline (error rate ~0.001) breaks, so the release rolls back after 2 evaluations."""
+    baseline (error rate ~0.001) breaks, so the release rolls back after 2 evaluations; ``pod_gate``: a
+    pod gate failing above 0 (True: ``restarts``; or the signal, e.g. ``notReady``)."""
     levels = "failAbove: 0.0001" if fail else "warnAbove: 0.01, failAbove: 0.05"
     gates = (
         f"    - {{name: error_rate, query: 'sum(rate(errors[1m]))', {levels}}}\n"
         "    - {name: latency_p99, query: 'histogram_quantile(0.99, x)', unit: s, failAbove: 2.0}\n"
     )
     if pod_gate:
-        gates += "    - {name: canary_restarts, source: pods, signal: restarts, failAbove: 0}\n"
+        signal = "restarts" if pod_gate is True else pod_gate
+        name_of = {"restarts": "canary_restarts", "notReady": "canary_not_ready"}[signal]
+        gates += f"    - {{name: {name_of}, source: pods, signal: {signal}, failAbove: 0}}\n"
     d1, d2, d3 = durations
     return (
         "apiVersion: canary-tui/v1alpha1\nkind: CanaryPlan\n"

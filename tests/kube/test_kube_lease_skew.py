@@ -11,6 +11,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -89,25 +90,38 @@ def test_a_second_driver_is_refused_while_the_first_renews_whatever_the_clocks(f
 
 @pytest.mark.parametrize("skew", [120, -120])
 def test_watch_does_not_call_a_skewed_driver_stale(fake, lenv, write_plan, skew, monkeypatch):
+    """The watcher polls a driver whose clock is 120 s ahead of or behind its own: the state is fresh
+    (its age is what the watcher observed, not the driver's ``updatedAt`` read on the watcher's clock)
+    from the first poll on, and so is the lease, for longer than the lease lasts."""
     from canary_tui.core.planfile import load_plan
+    from canary_tui.watch.follower import Follower
+    from canary_tui.watch.info import freshness
     from canary_tui.watch.sources import ClusterSource
     from canary_tui.watch.view import ClusterView
 
-    plan_path = write_plan("istio", durations=("60s", "1s", "1s"))
+    # evaluations every 2 s: stale after 6 s without a write (a loaded machine may delay one by a second)
+    plan_path = write_plan("istio", durations=("60s", "2s", "2s"), interval="2s")
     one = driver(["run", str(plan_path), "--headless", "--json"], lenv, skew)
     try:
         wait_for(lambda: vs_weights(fake) == (95, 5), what="the run's 5%")
         monkeypatch.setenv("KUBECONFIG", lenv["KUBECONFIG"])
-        source = ClusterSource(ClusterView.connect(), load_plan(plan_path), "shop")
-        polls = []
-        start = datetime.now(UTC)
-        while (datetime.now(UTC) - start).total_seconds() < 8:  # longer than the 6 s lease
-            polls.append(source.read())
+        plan = load_plan(plan_path)
+        source = ClusterSource(ClusterView.connect(), plan, "shop")
+        follower = Follower(plan, source, refresh=1)
+        infos, seen_then = [], []
+        start = time.monotonic()
+        while time.monotonic() - start < 8:  # longer than the 6 s lease, and than 3 intervals
+            follower.poll()
+            infos.append(follower.info)
+            seen_then.append(freshness(follower.info, time.time()))  # what the screen's tick shows now
             seen = len(fake.requests)
             wait_for(lambda n=seen: len(fake.requests) > n, what="the driver's next request")
-        assert len(polls) >= 5
-        assert [p.lease for p in polls] == [None] * len(polls)
-        assert all(p.driver and "(pid" in p.driver for p in polls)
+        assert len(infos) >= 5
+        assert follower.state is not None and not follower.state.done
+        assert [f.stale for f in seen_then] == [None] * len(infos)  # no STALE banner, the first poll included
+        assert all(f.age is not None and f.age < f.limit for f in seen_then)  # never the 120 s between the clocks
+        assert [i.lease for i in infos] == [None] * len(infos)
+        assert all(i.driver and "(pid" in i.driver for i in infos)
     finally:
         one.send_signal(signal.SIGTERM)
         finish(one)

@@ -23,6 +23,7 @@ STATES = {
     "ContainerCreating": ("ContainerCreating", False, 0, "app: ContainerCreating"),
     "Initializing": ("Init:0/2", False, 0, None),
     "SidecarCrashLoop": ("Init:CrashLoopBackOff", False, 3, SIDECAR),
+    "SidecarNotReady": ("Running", False, 0, "istio-proxy (sidecar): running, not ready"),
     "CrashLoopBackOff": ("CrashLoopBackOff", False, 4, "app: CrashLoopBackOff, 4 restarts, last Error"),
     "OOMKilled": ("OOMKilled", False, 1, "app: OOMKilled, 1 restart"),
     "Evicted": ("Evicted", False, 0, "app: ContainerStatusUnknown"),
@@ -54,6 +55,22 @@ def test_a_crashing_native_sidecar_rolls_the_release_back_by_the_restarts_gate(f
     assert vs_weights(fake) == (100, 0)
     crashing = [p for p in stored_doc(fake)["pods"] if p["restarts"]]
     assert [(p["phase"], p["ready"], p["container"]) for p in crashing] == [("Init:CrashLoopBackOff", False, SIDECAR)]
+
+
+def test_a_native_sidecar_that_is_not_ready_rolls_the_release_back_by_the_not_ready_gate(fake, kenv, write_plan):
+    """The app container is ready and nothing restarts, but the pod's istio-proxy sidecar is not ready:
+    the pod is not ready (it gets no traffic), and the ``notReady`` gate counts it."""
+    with_sidecars(fake)
+    fake.pod_state(fake.pods_of(CANARY)[0], "SidecarNotReady")
+    rc, out, err = run_cli(["run", str(write_plan("istio", pod_gate="notReady")), "--headless", "--json"], kenv)
+    assert rc == 1, err
+    result = lines(out)[-1]
+    assert result["outcome"] == "RolledBack" and "canary_not_ready 1" in result["reason"], result
+    assert vs_weights(fake) == (100, 0)
+    unready = [p for p in stored_doc(fake)["pods"] if not p["ready"]]
+    assert [(p["phase"], p["restarts"], p["container"]) for p in unready] == [
+        ("Running", 0, "istio-proxy (sidecar): running, not ready")
+    ]
 
 
 def test_the_pod_table_names_the_crashing_sidecar(fake, kenv, write_plan, monkeypatch):

@@ -57,6 +57,36 @@ def test_403_on_the_traffic_write_stops_a_headless_run_after_a_few_attempts(fake
     assert "Traceback" not in err
 
 
+def test_a_persistent_422_on_the_traffic_write_stops_a_headless_run_like_a_403(fake, kenv, write_plan):
+    """An admission webhook (or a CRD's validation) that refuses every write of the weights cannot heal by
+    itself: after a few attempts the run stops, Incomplete, naming the server's message."""
+    plan = write_plan("istio", durations=("2s", "1s", "1s"))
+    proc = start(["run", str(plan), "--headless", "--json"], kenv)
+    invalid = 'admission webhook "validation.istio.io" denied the request: weight 25 is not allowed'
+    try:
+        wait_for(lambda: vs_weights(fake) == (95, 5), what="5%")
+        refusal = fake.fail("PUT", VS, 422, times=None, message=invalid)
+        wait_for(lambda: refusal.hits >= 1, what="the first refused write")
+        first = time.time()
+        rc, out, err = finish(proc, timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert rc == 3, err
+    assert time.time() - first < 60
+    assert refusal.hits == 3  # a few attempts, not an endless retry
+    assert vs_weights(fake) == (95, 5)
+    result = lines(out)[-1]
+    assert result["outcome"] == "Incomplete"
+    assert result["reason"] == (
+        f"traffic writes stopped: update virtualservices.networking.istio.io/checkout in namespace shop: "
+        f"422 Unprocessable Entity: {invalid}"
+    )
+    errors = [e["message"] for e in lines(out) if e["type"] == "error"]
+    assert errors[-1].endswith("not retried (3 attempts refused)")
+    assert "Traceback" not in err
+
+
 def test_403_in_the_control_room_holds_with_the_message_until_the_operator_acts(
     fake, kenv, write_plan, monkeypatch, tmp_path
 ):

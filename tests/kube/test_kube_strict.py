@@ -19,7 +19,8 @@ EVENTS = "/api/v1/namespaces/shop/events"
 VS = f"/apis/{ISTIO}/v1/namespaces/shop/virtualservices"
 
 
-def call(fake, method: str, path: str, body=None, query=None, ctype="application/json") -> tuple[int, dict]:
+def send(fake, method: str, path: str, body=None, query=None, ctype="application/json") -> tuple[int, dict, list]:
+    """(status, body, the Warning headers) of one request."""
     url = fake.url + path + ("?" + urllib.parse.urlencode(query) if query else "")
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
@@ -28,9 +29,14 @@ def call(fake, method: str, path: str, body=None, query=None, ctype="application
         req.add_header("Content-Type", ctype)
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read() or b"{}")
+            return r.status, json.loads(r.read() or b"{}"), r.headers.get_all("Warning") or []
     except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
+        return e.code, json.loads(e.read() or b"{}"), e.headers.get_all("Warning") or []
+
+
+def call(fake, method: str, path: str, body=None, query=None, ctype="application/json") -> tuple[int, dict]:
+    code, out, _ = send(fake, method, path, body, query, ctype)
+    return code, out
 
 
 def cm(name: str, data=None, labels=None) -> dict:
@@ -113,6 +119,27 @@ def test_configmaps_hold_at_most_one_mebibyte_under_valid_keys(fake):
     assert call(fake, "POST", CM, cm("fits", {"state.json": "x" * (1024 * 1024 - 10)}))[0] == 201
 
 
+def test_annotations_kinds_namespaces_timestamps_and_binary_data(fake):
+    def with_meta(**meta) -> dict:
+        body = cm("state")
+        body["metadata"].update(meta)
+        return body
+
+    code, out = call(fake, "POST", CM, with_meta(annotations={"canary tui/x": "v"}))
+    assert code == 422 and "metadata.annotations" in out["message"]
+    code, out = call(fake, "POST", CM, with_meta(annotations={"a": "x" * (256 * 1024)}))
+    assert code == 422 and "must have at most 262144 bytes" in out["message"]
+    code, out = call(fake, "POST", CM, with_meta(namespace="other"))
+    assert code == 400 and "does not match the namespace sent on the request" in out["message"]
+    code, out = call(fake, "POST", CM, {**cm("state"), "kind": "Secret"})
+    assert code == 400 and "does not match the expected kind" in out["message"]
+    code, out = call(fake, "POST", LEASES, {**lease(), "metadata": {"name": "l", "creationTimestamp": "today"}})
+    assert code == 400 and "metadata.creationTimestamp: parsing time" in out["message"]
+    code, out = call(fake, "POST", CM, {**cm("big"), "binaryData": {"blob": "x" * (1024 * 1024)}})
+    assert code == 422 and "must have at most 1048576 bytes" in out["message"]
+    assert call(fake, "POST", CM, with_meta(annotations={"canary-tui/phase": "canary"}))[0] == 201
+
+
 def test_virtualservice_schema_types_required_fields_and_unknown_fields(fake):
     def vs(change) -> dict:
         obj = virtual_service()
@@ -124,9 +151,56 @@ def test_virtualservice_schema_types_required_fields_and_unknown_fields(fake):
     assert code == 422 and "spec.http[0].route[0].weight in body must be of type integer" in out["message"]
     code, out = call(fake, "POST", VS, vs(lambda d: d["destination"].pop("host")))
     assert code == 422 and "spec.http[0].route[0].destination.host: Required value" in out["message"]
-    code, out = call(fake, "POST", VS, vs(lambda d: d.update(wieght=50)))
+    code, out = call(fake, "POST", VS, vs(lambda d: d.update(wieght=50)), query={"fieldValidation": "Strict"})
     assert code == 400 and 'strict decoding error: unknown field "spec.http[0].route[0].wieght"' in out["message"]
     assert call(fake, "POST", VS, vs(lambda d: d.update(weight=50)))[0] == 201
+
+
+def test_unknown_fields_are_refused_only_under_strict_field_validation(fake):
+    """A real API server refuses unknown fields only with ``?fieldValidation=Strict``; by default (Warn) it
+    drops them and says so in a Warning header; Ignore drops them silently. canary-tui sends Strict."""
+    path = f"{VS}/checkout"
+
+    def typo(directive: str | None):
+        _, obj = call(fake, "GET", path)
+        obj["spec"]["http"][0]["route"][0]["wieght"] = 50  # a typo (or a field an older CRD lacks)
+        obj["metadata"]["owner"] = "me"
+        return send(fake, "PUT", path, obj, query={"fieldValidation": directive} if directive else None)
+
+    code, out, warnings = typo("Strict")
+    assert (code, out["reason"]) == (400, "BadRequest") and not warnings
+    assert out["message"] == (
+        'strict decoding error: unknown field "metadata.owner", unknown field "spec.http[0].route[0].wieght"'
+    )
+    for directive in (None, "Warn"):  # the server's default is Warn
+        code, stored, warnings = typo(directive)
+        assert code == 200
+        assert warnings == [
+            '299 - "unknown field \\"metadata.owner\\"", 299 - "unknown field \\"spec.http[0].route[0].wieght\\""'
+        ]
+        assert "wieght" not in stored["spec"]["http"][0]["route"][0] and "owner" not in stored["metadata"]
+        assert "wieght" not in json.dumps(fake.get(ISTIO, "virtualservices", "checkout"))  # pruned, not kept
+    code, stored, warnings = typo("Ignore")
+    assert code == 200 and warnings == [] and "wieght" not in json.dumps(stored)
+    code, out, _ = typo("strict")
+    assert (code, out["reason"]) == (422, "Invalid") and 'Unsupported value: "strict"' in out["message"]
+
+
+def test_canary_tui_writes_with_strict_field_validation(fake, kenv, monkeypatch):
+    from canary_tui.kube.client import ApiError, connect
+
+    monkeypatch.setenv("KUBECONFIG", kenv["KUBECONFIG"])
+    client = connect()
+    obj = client.get(f"{VS}/checkout")
+    obj["spec"]["http"][0]["route"][0]["wieght"] = 50
+    with pytest.raises(ApiError) as e:
+        client.replace(f"{VS}/checkout", obj)  # an error, not a weight silently dropped
+    assert e.value.status == 400 and 'unknown field "spec.http[0].route[0].wieght"' in str(e.value)
+    del obj["spec"]["http"][0]["route"][0]["wieght"]
+    client.replace(f"{VS}/checkout", obj)
+    client.create(CM, cm("state"))
+    writes = [r for r in fake.requests if r.method in ("POST", "PUT")]
+    assert len(writes) == 3 and all(r.query.get("fieldValidation") == "Strict" for r in writes)
 
 
 def test_destinationrule_and_httproute_schemas(fake):
@@ -181,6 +255,8 @@ def test_limit_and_continue_and_410_once_compacted(fake):
     code, rest = call(fake, "GET", CM, query={"continue": out["metadata"]["continue"]})
     assert [o["metadata"]["name"] for o in rest["items"]] == ["cm-4"]  # the inconsistent remainder
     assert call(fake, "GET", CM, query={"continue": "not-a-token"})[0] == 400
+    code, out = call(fake, "GET", CM, query={"limit": "ten"})
+    assert (code, out["reason"]) == (400, "BadRequest") and 'parsing "ten": invalid syntax' in out["message"]
 
 
 def test_field_and_label_selectors(fake):

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from kubehelpers import lines, run_cli, start
+from kubehelpers import lines, run_cli, start, stored_doc, vs_weights, wait_for
 from textual.events import Key
 from watch_helpers import Tree, run, screen_text
 
@@ -183,11 +183,9 @@ def test_a_stale_lease_and_a_killed_driver_show_in_the_info(fake, mirror, kenv, 
     plan = write_plan("istio", durations=("60s", "1s", "1s"))
     driver = start(["run", str(plan), "--headless", "--json"], kenv)
     try:
-        deadline = time.monotonic() + 20
-        while fake.get("", "configmaps", "canary-tui-checkout") is None:
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-        time.sleep(1.5)
+        # killed mid-release: once the weights moved and the first evaluation is stored
+        wait_for(lambda: vs_weights(fake) == (95, 5), what="the driver's 5%")
+        wait_for(lambda: (stored_doc(fake) or {}).get("state", {}).get("evaluations", 0) >= 1, what="an evaluation")
     finally:
         driver.kill()
         driver.communicate()
