@@ -1,45 +1,92 @@
-"""Make outside text safe to show: no terminal control sequences, no invisible direction tricks.
+"""Make outside text safe to show: one rule per output channel, applied where the text leaves.
 
-Everything that comes from outside (pod names, label values, error bodies, Prometheus warnings)
-passes through ``clean`` before it is shown or logged. Markup safety is the screen's own job:
-the TUI renders such strings as plain ``Text``, never as markup.
+- Terminal text (error messages, the headless timeline, ``check``'s summary, the TUI): every control
+  character is shown, not acted on and not hidden: ESC as ``\\x1b``, U+202E as ``\\u202e``
+  (``visible``; ``clean`` also makes it one line and cuts it to a width).
+- JSON Lines (stdout and the audit log): the same characters as ``\\uXXXX`` escapes, so the line
+  stays valid JSON and decodes to the original text (``json_line_safe``).
+- Markdown and HTML reports: ``clean`` first, then the writer escapes its markup.
+
+The characters are C0 (but tab and newline where lines are kept), DEL, C1 (U+0080-U+009F, among them
+the 8-bit CSI U+009B), the bidi controls (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069),
+the zero-width and invisible format characters (U+200B-U+200D, U+2060-U+2064, U+FEFF), the line and
+paragraph separators (U+2028, U+2029) and the interlinear annotation characters (U+FFF9-U+FFFB).
+Nothing is removed: the text is shown as it came, with nothing a terminal would act on or hide.
+Markup safety on the screen is the screen's own job: the TUI renders such strings as plain ``Text``,
+never as markup.
 """
 
 from __future__ import annotations
 
 import re
 
-# CSI/OSC/other escape sequences first (so their parameters go too), then single control chars.
-_ESCAPES = re.compile(
-    r"""
-    \x1b\[[0-?]*[ -/]*[@-~]          # CSI ... final byte
-    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?  # OSC ... BEL or ST
-    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?   # DCS, SOS, PM, APC ... ST
-    | \x1b.?                          # any other escape
-    | \x9b[0-?]*[ -/]*[@-~]           # 8-bit CSI
-    """,
-    re.VERBOSE,
+# what a terminal would act on or hide (see the module's docstring)
+_CONTROL_CLASS = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb"
 )
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile(f"[{_CONTROL_CLASS}]")
+_INVISIBLE_OR_BREAK = re.compile(f"[\n{_CONTROL_CLASS}]")
 _SPACES = re.compile(r"[\t\n\r]+")
 
 
-def clean(text: object, limit: int | None = None) -> str:
-    """``text`` as one safe line: escapes and control characters removed, whitespace runs turned
-    into one space, and cut to ``limit`` characters with an ellipsis."""
+def _escape_char(c: str) -> str:
+    n = ord(c)
+    if c == "\n":
+        return "\\n"
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
+
+
+def _escape(m: re.Match[str]) -> str:
+    return _escape_char(m.group())
+
+
+def has_controls(text: str) -> bool:
+    """True when ``text`` holds a character ``visible`` would escape (tab and newline do not count)."""
+    return _INVISIBLE.search(text) is not None
+
+
+def visible(text: object, *, lines: bool = False) -> str:
+    """``text`` for a terminal with every control character shown, not acted on: ESC as ``\\x1b``,
+    U+202E as ``\\u202e``. Tabs stay; newlines stay only with ``lines`` (else ``\\n``). Error
+    messages, the timeline and ``check``'s summary pass through it: they show file names, key
+    paths and plan values as the user wrote them, so nothing is removed, only made visible."""
     s = str(text)
-    s = _ESCAPES.sub("", s)
-    s = _SPACES.sub(" ", s)
-    s = _CONTROLS.sub("", s)
-    s = s.strip()
+    pattern = _INVISIBLE if lines else _INVISIBLE_OR_BREAK
+    return pattern.sub(_escape, s) if pattern.search(s) else s
+
+
+def clean(text: object, limit: int | None = None) -> str:
+    """``text`` as one safe line for a screen or a report: whitespace runs (tabs, line breaks) made
+    one space, control characters shown escaped (``visible``), cut to ``limit`` characters with an
+    ellipsis (never inside an escape, so the width stays what the caller planned)."""
+    s = _SPACES.sub(" ", str(text)).strip()
+    if _INVISIBLE.search(s) is not None:
+        s = _cut_escaped(s, limit)
     if limit is not None and len(s) > limit:
         s = s[: max(0, limit - 1)].rstrip() + "…"
     return s
 
 
+def _cut_escaped(s: str, limit: int | None) -> str:
+    """``s`` with its control characters escaped; when that is longer than ``limit``, cut before the
+    escape that would cross ``limit - 1`` and ended with the ellipsis."""
+    whole = _INVISIBLE.sub(_escape, s)
+    if limit is None or len(whole) <= limit:
+        return whole
+    out: list[str] = []
+    used = 0
+    for c in s:
+        piece = _escape_char(c) if _INVISIBLE.match(c) else c
+        if used + len(piece) > limit - 1:
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out).rstrip() + "…"
+
+
 # Characters a JSON encoder leaves raw (it escapes only C0, quote and backslash) that a terminal
 # showing the line (`tail -f`, `jq`) would still act on: DEL, C1 (8-bit CSI), bidi and zero-width.
-_JSON_RAW = re.compile(r"[\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+_JSON_RAW = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]")
 
 
 def json_line_safe(line: str) -> str:
@@ -50,24 +97,3 @@ def json_line_safe(line: str) -> str:
     if (line.isascii() and "\x7f" not in line) or not _JSON_RAW.search(line):  # the first test is 10x faster
         return line
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
-
-
-# What a terminal would act on or hide: C0 (but tab and newline), DEL, C1, bidi controls,
-# zero-width characters, the line and paragraph separators and the BOM.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-
-
-def _escape(m: re.Match[str]) -> str:
-    c = ord(m.group())
-    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
-
-
-def visible(text: object, *, lines: bool = False) -> str:
-    """``text`` for a terminal with every control character shown, not acted on: ESC as ``\\x1b``,
-    U+202E as ``\\u202e``. Tabs stay; newlines stay only with ``lines`` (else ``\\n``). Error
-    messages, the timeline and ``check``'s summary pass through it: they show file names, key
-    paths and plan values as the user wrote them, so nothing is removed, only made visible."""
-    s = str(text)
-    if not lines and "\n" in s:
-        s = s.replace("\n", "\\n")
-    return _INVISIBLE.sub(_escape, s) if _INVISIBLE.search(s) else s

@@ -81,15 +81,23 @@ def _short(x: float | None) -> float | str | None:
 
 def compact_evaluation(e: Evaluated) -> dict[str, Any]:
     """One evaluation in ``recent``: gates as ``[status, canary, stable]`` (plus the reason when not
-    ``pass``) in the plan's order, checks as ``[status]`` (plus the reason)."""
+    ``pass``) in the plan's order, checks as ``[status]`` (plus the reason). A counts judge's gate
+    also keeps its estimate and confidence sequence, for the watcher's chart of them:
+    ``[status, canary, stable, reason or "", [ratio, low, high]]``."""
+    gates = []
+    for r in e.results:
+        gate: list[Any] = [r.status.value, _short(r.canary), _short(r.stable)]
+        s = r.stats
+        if s is not None and (s.ratio is not None or s.low is not None):
+            gate += [r.reason, [_short(s.ratio), _short(s.low), _short(s.high)]]
+        elif r.status.value != "pass":
+            gate.append(r.reason)
+        gates.append(gate)
     out: dict[str, Any] = {
         "at": format_time(e.at),
         "phaseIndex": e.phase_index,
         "healthScore": e.health_score,
-        "gates": [
-            [r.status.value, _short(r.canary), _short(r.stable)] + ([r.reason] if r.status.value != "pass" else [])
-            for r in e.results
-        ],
+        "gates": gates,
     }
     if e.checks:
         out["checks"] = [[c.status.value] + ([c.reason] if c.reason else []) for c in e.checks]
@@ -204,26 +212,35 @@ def write_state_file(path: Path, doc: Mapping[str, Any]) -> None:
 
 
 def read_state_file(path: Path) -> dict[str, Any]:
-    """A state document from a file; InputError naming the file when it is missing or not one."""
+    """A state document from a file; InputError naming the file when it is missing or not one. Read
+    through the bounded loader: its size is checked (stat first) against ``source.STATE``, its
+    nesting is bounded, and nothing in it can raise anything but InputError."""
+    from .core.source import STATE, read_bytes
     from .errors import InputError, Problem
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem(str(path), None, None, "no such state file")]) from None
-    except OSError as e:
-        raise InputError([Problem(str(path), None, None, e.strerror or str(e))]) from None
-    return parse_document(text, str(path))
+        data = read_bytes(path, STATE)
+    except InputError as e:
+        if e.problems and e.problems[0].message == "no such file":
+            raise InputError([Problem(str(path), None, None, "no such state file")]) from None
+        raise
+    return parse_document(data.decode("utf-8", errors="replace"), str(path))
 
 
 def parse_document(text: str, where: str) -> dict[str, Any]:
-    """A state document from its JSON text (a state file, or the ConfigMap's ``state.json``)."""
+    """A state document from its JSON text (a state file, or the ConfigMap's ``state.json``), within
+    the limits of ``source.STATE`` (size, nesting)."""
+    from .core.source import STATE, parse_json
     from .errors import InputError, Problem
 
     try:
-        doc = json.loads(text)
-    except ValueError as e:
-        raise InputError([Problem(where, None, None, f"not a state document: {e}")]) from None
+        doc = parse_json(text, where, STATE, duplicates=True).data
+    except InputError as e:
+        problem = e.problems[0] if e.problems else Problem(where, None, None, "unreadable")
+        message = problem.message
+        if message.startswith("not valid JSON"):
+            message = f"not a state document: {message}"
+        raise InputError([Problem(where, None, problem.line, message)]) from None
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise InputError([Problem(where, "kind", None, f"not a state document: want kind {KIND}")])
     return doc

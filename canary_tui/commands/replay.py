@@ -11,7 +11,7 @@ from .common import add_output_arguments
 from .report import add_report_option
 
 if TYPE_CHECKING:
-    from ..controller import Controller
+    from ..controller import Controller, StateStore
     from ..core.fixture import Fixture
     from ..ports import MetricsSource
 
@@ -26,6 +26,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("fixture", type=Path, metavar="FIXTURE", help="a MetricFixture file (.yaml, .yml or .json)")
     add_output_arguments(p)
     p.add_argument("--check", action="store_true", help="compare the outcome with the fixture's expect block")
+    p.add_argument(
+        "--state-file", type=Path, metavar="PATH", help="keep the state in this file (for `watch --state-file PATH`)"
+    )
     add_report_option(p)
 
 
@@ -35,9 +38,10 @@ def build(
     sinks: list,  # type: ignore[type-arg]
     mode: str = "replay",
     metrics: MetricsSource | None = None,
+    store: StateStore | None = None,
 ) -> Controller:
     """A controller over the fixture: its samples (or ``metrics``, e.g. a backtest's cache of them),
-    its pods, its actions, a virtual clock at its start."""
+    its pods, its actions, a virtual clock at its start; ``store`` keeps the state (``--state-file``)."""
     from ..clock import VirtualClock
     from ..controller import Controller, scripted_actions
     from ..replay import FixtureChecks, FixtureCluster, FixtureMetrics
@@ -55,7 +59,17 @@ def build(
         end=fixture.end,
         end_reason="the fixture's samples ran out before an outcome",
         scripted=scripted_actions(fixture.start, ((a.at, a.action, a.actor) for a in fixture.actions)),
+        store=store,
     )
+
+
+def state_file(args: argparse.Namespace, fixture: Fixture) -> StateStore | None:
+    """``--state-file PATH``: the state document a watcher reads, replaced atomically at each change."""
+    if getattr(args, "state_file", None) is None:
+        return None
+    from ..statefile import DocumentBuilder, StateFileStore
+
+    return StateFileStore(args.state_file, DocumentBuilder(fixture.plan, mode="replay"))
 
 
 def default_speed(fixture: Fixture) -> float:
@@ -76,12 +90,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.headless:
         from .interactive import run_tui
 
-        controller = build(fixture, args.speed or default_speed(fixture), out.sinks)
+        controller = build(fixture, args.speed or default_speed(fixture), out.sinks, store=state_file(args, fixture))
         code = run_tui(controller, mode="replay", actor=actor(), fixture=fixture, on_exit=out.finish)
         if args.check and controller.state is not None and controller.state.done:
             return check(fixture, controller, json_mode=False)
         return code
-    controller = build(fixture, args.speed, out.sinks)
+    controller = build(fixture, args.speed, out.sinks, store=state_file(args, fixture))
     outcome = run_headless(controller, on_done=out.finish)
     if args.check:
         return check(fixture, controller, json_mode=args.json)

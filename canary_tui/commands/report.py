@@ -45,16 +45,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def list_runs(source: Path) -> int:
-    from ..errors import InputError, Problem
-    from ..report.load import runs_in
-
-    try:
-        lines = source.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError as e:
-        raise InputError([Problem(str(source), None, None, e.strerror or str(e))]) from None
+    from ..report.load import list_runs as runs_of
     from ..sanitize import clean
 
-    for run_id, start in runs_in(lines):
+    for run_id, start in runs_of(source):  # streamed, each line bounded (report.load)
         print(
             f"{clean(run_id, 60)}  {clean(start.get('at', ''), 40)}  {clean(start.get('mode', ''), 20)}  "
             f"{clean(start.get('plan', ''), 80)}  {clean(start.get('actor', ''), 80)}"

@@ -8,8 +8,11 @@ never queried again. It writes nothing, anywhere: no audit log, no state, no rep
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from ..core.model import Plan
@@ -56,7 +59,8 @@ def refresh_seconds(args: argparse.Namespace, plan: Plan | None = None) -> float
 
 def open_follower(args: argparse.Namespace) -> Follower:
     """The follower the CLI runs (and the tests drive): from the file or the cluster. InputError (exit 2)
-    when there is nothing to follow: no PLAN and no file, a missing or garbled file, no cluster."""
+    when there is nothing to follow: no PLAN and no file, no cluster. A state file that is not there
+    yet, or not valid yet, is waited for (saying so on stderr)."""
     from ..errors import InputError
 
     refresh_seconds(args)  # a bad --refresh says so before anything is read
@@ -67,16 +71,16 @@ def open_follower(args: argparse.Namespace) -> Follower:
     return _from_cluster(args)
 
 
-def _from_file(args: argparse.Namespace) -> Follower:
+WAIT_POLL = 0.25  # seconds between looks at a state file that is not there, or not valid, yet
+
+
+def _from_file(args: argparse.Namespace, err: TextIO | None = None) -> Follower:
     from ..core.planfile import load_plan
     from ..errors import InputError
-    from ..statefile import read_state_file
-    from ..watch.feed import plan_from_document
     from ..watch.follower import Follower
     from ..watch.sources import FileSource
 
-    doc = read_state_file(args.state_file)
-    plan = plan_from_document(doc, str(args.state_file))
+    plan = _wait_for_plan(args.state_file, err or sys.stderr)
     if plan is None:
         if args.plan is None:
             raise InputError(
@@ -85,6 +89,40 @@ def _from_file(args: argparse.Namespace) -> Follower:
             )
         plan = load_plan(args.plan)
     return Follower(plan, FileSource(args.state_file), refresh=refresh_seconds(args, plan) or 1.0)
+
+
+def _wait_for_plan(path: Path, err: TextIO) -> Plan | None:
+    """The plan of the state file at ``path`` (None: the document carries none), once the file is
+    there and valid: until then, say on ``err`` what is awaited (each time it changes) and look again
+    every ``WAIT_POLL`` seconds. A driver started after the watcher creates the file later."""
+    from ..errors import InputError
+    from ..sanitize import visible
+    from ..statefile import read_state_file
+    from ..watch.feed import plan_from_document
+
+    said: str | None = None
+    seen: tuple[int, int, int] | None = None
+    why = ""
+    while True:
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            why, seen = "to appear", None
+        except OSError as e:
+            why, seen = f"to be readable ({e.strerror or e})", None
+        else:
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+            if stamp != seen:
+                seen = stamp
+                try:
+                    return plan_from_document(read_state_file(path), str(path))
+                except InputError as e:
+                    problem = e.problems[0].message if e.problems else str(e)
+                    why = f"to become a valid state document (now: {problem})"
+        if why != said:
+            said = why
+            print(visible(f"canary-tui: waiting for the state file {path} {why}; Ctrl-C to stop"), file=err, flush=True)
+        time.sleep(WAIT_POLL)
 
 
 def _from_cluster(args: argparse.Namespace) -> Follower:
@@ -154,7 +192,11 @@ def run(args: argparse.Namespace) -> int:
     from ..tui.app import make_app
 
     check_theme(args.theme)
-    follower = open_follower(args)
+    try:
+        follower = open_follower(args)
+    except KeyboardInterrupt:  # stopped while waiting for the state file: nothing was followed
+        print("canary-tui: stopped before the state file was there", file=sys.stderr)
+        return EXIT_CODES[Outcome.INCOMPLETE]
     app = make_app(follower, mode="watch", actor=actor(), theme=args.theme, owns_process=True)
     try:
         app.run()

@@ -115,7 +115,10 @@ class _PlanBuilder:
             r.problem(("spec", "canary", "version"), f"canary and stable are both {canary.version!r}")
         traffic = self.traffic(spec.get("traffic", {}))
         metrics = self.metrics(spec.get("metrics", {}))
+        said = len(r.problems)
         interval = r.duration(spec, sp, "interval", DEFAULT_INTERVAL)
+        if len(r.problems) > said:  # a bad interval (the default stands in): no second message about it
+            interval = None
         if interval is not None and interval <= timedelta(0):
             r.problem(("spec", "interval"), "must be greater than 0s")
         failure_limit = self.positive_int(spec, "failureLimit", DEFAULT_FAILURE_LIMIT)

@@ -58,8 +58,8 @@ class Limits:
     max_depth: int = 64  # nesting of mappings and lists
     max_alias_nodes: int = 10_000  # values YAML aliases may add, all aliases together
     sample_lists: bool = False  # read long number lists straight into arrays (fixtures)
-    max_samples: int = 1_000_000  # per sample list
-    max_total_samples: int = 8_000_000  # all sample lists together (8 bytes each in memory)
+    max_samples: int = 1_000_000  # per sample list (11.5 days at 1 s)
+    max_total_samples: int = 16_000_000  # all sample lists together (8 bytes each in memory: 128 MB)
     hint: str = ""  # what to do when the file is too big
 
 
@@ -67,7 +67,7 @@ MB = 1 << 20
 PLAN = Limits("plan", 1 * MB, 1 * MB, hint="a plan is a few KB: is this the right file?")
 FIXTURE = Limits(
     "fixture",
-    128 * MB,
+    256 * MB,
     4 * MB,
     sample_lists=True,
     hint="record with a longer --step, or split the window into several fixtures",
@@ -75,6 +75,9 @@ FIXTURE = Limits(
 FIXTURE_JSON_STRUCTURE = 16 * MB
 """JSON parses several times faster than YAML: the part outside sample lists may be bigger."""
 STATE = Limits("state file", 16 * MB, 16 * MB, hint="a state document is a few hundred KB: is this the right file?")
+LOG_LINE = 4 * MB
+"""The longest line of an audit log a report reads (a start line carries the plan, at most 1 MB of
+YAML); a longer line is left out as unreadable, and the report says how many were."""
 
 
 def _size(n: int) -> str:
@@ -91,7 +94,7 @@ def read_bytes(path: str | FsPath, limits: Limits = PLAN) -> bytes:
             if stat.S_ISDIR(st.st_mode):
                 raise IsADirectoryError
             if stat.S_ISREG(st.st_mode) and st.st_size > limits.max_bytes:
-                raise _too_big(file, limits, st.st_size)
+                raise too_big(file, limits, st.st_size)
             data = f.read(limits.max_bytes + 1)
     except FileNotFoundError:
         raise InputError([Problem(file, None, None, "no such file")]) from None
@@ -100,13 +103,16 @@ def read_bytes(path: str | FsPath, limits: Limits = PLAN) -> bytes:
     except OSError as e:
         raise InputError([Problem(file, None, None, e.strerror or str(e))]) from None
     if len(data) > limits.max_bytes:
-        raise _too_big(file, limits, None)
+        raise too_big(file, limits, None)
     return data
 
 
-def _too_big(file: str, limits: Limits, size: int | None) -> InputError:
-    is_ = f"is {_size(size)}" if size is not None else f"is over {_size(limits.max_bytes)}"
-    message = f"{is_}: a {limits.what} may be at most {_size(limits.max_bytes)}"
+def too_big(file: str, limits: Limits, size: int | None) -> InputError:
+    most = _size(limits.max_bytes)
+    is_ = f"is {_size(size)}" if size is not None else f"is over {most}"
+    if size is not None and _size(size) == most:  # just over: "is 1.0 MB: at most 1.0 MB" would say nothing
+        is_, most = f"is {size:,} bytes", f"{most} ({limits.max_bytes:,} bytes)"
+    message = f"{is_}: a {limits.what} may be at most {most}"
     return InputError([Problem(file, None, None, f"{message} ({limits.hint})" if limits.hint else message)])
 
 
@@ -178,8 +184,47 @@ def parse_text(text: str, file: str, limits: Limits = PLAN) -> Document:
 # --------------------------------------------------------------------------- JSON
 
 
-def parse_json(text: str, file: str, limits: Limits = PLAN) -> Document:
-    """Parse JSON; duplicate keys are refused (lines are not tracked: JSON is for big recordings)."""
+def parse_json(text: str, file: str, limits: Limits = PLAN, *, duplicates: bool = False) -> Document:
+    """Parse JSON; duplicate keys are refused unless ``duplicates`` (a document canary-tui wrote
+    itself, read again and again: the check costs time); lines are not tracked (JSON is for big
+    recordings). Nesting deeper than ``limits.max_depth`` is refused, a RecursionError never escapes."""
+    if len(text) > limits.max_bytes:
+        raise too_big(file, limits, len(text.encode("utf-8", "surrogatepass")))
+    try:
+        data = json.loads(text) if duplicates else _loads_unique(text)
+    except _DuplicateKey as e:
+        raise InputError([Problem(file, None, None, f"duplicate key {e.key!r}")]) from None
+    except json.JSONDecodeError as e:
+        raise InputError([Problem(file, None, e.lineno, f"not valid JSON: {e.msg} (column {e.colno})")]) from None
+    except RecursionError:
+        raise _too_deep(file, limits, None) from None
+    if too_deep(text, data, limits.max_depth):
+        raise _too_deep(file, limits, None)
+    return Document(file, data)
+
+
+def loads_bounded(text: str, max_depth: int = 64) -> Any:
+    """``json.loads`` for outside JSON read again and again (a log line, a ConfigMap key): ValueError
+    when it is not JSON or is nested deeper than ``max_depth``; never a RecursionError."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {max_depth} levels") from None
+    if too_deep(text, data, max_depth):
+        raise ValueError(f"nested deeper than {max_depth} levels")
+    return data
+
+
+def too_deep(text: str, data: Any, max_depth: int) -> bool:
+    """Whether ``data`` (parsed from ``text``) nests deeper than ``max_depth``; counting the
+    brackets (in C) first spares walking the data of the common small document."""
+    if text.count("[") + text.count("{") <= max_depth:
+        return False
+    return _depth_over(data, max_depth)
+
+
+def _loads_unique(text: str) -> Any:
+    """``json.loads`` refusing a key given twice (``_DuplicateKey``)."""
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -189,17 +234,7 @@ def parse_json(text: str, file: str, limits: Limits = PLAN) -> Document:
             out[k] = v
         return out
 
-    try:
-        data = json.loads(text, object_pairs_hook=pairs)
-    except _DuplicateKey as e:
-        raise InputError([Problem(file, None, None, f"duplicate key {e.key!r}")]) from None
-    except json.JSONDecodeError as e:
-        raise InputError([Problem(file, None, e.lineno, f"not valid JSON: {e.msg} (column {e.colno})")]) from None
-    except RecursionError:
-        raise _too_deep(file, limits, None) from None
-    if _depth_over(data, limits.max_depth):
-        raise _too_deep(file, limits, None)
-    return Document(file, data)
+    return json.loads(text, object_pairs_hook=pairs)
 
 
 class _DuplicateKey(Exception):
@@ -208,7 +243,8 @@ class _DuplicateKey(Exception):
 
 
 def _too_deep(file: str, limits: Limits, line: int | None) -> InputError:
-    return InputError([Problem(file, None, line, f"nested deeper than {limits.max_depth} levels: flatten it")])
+    what = "flatten it" if limits is not STATE else "a state document is a few levels deep: is this the right file?"
+    return InputError([Problem(file, None, line, f"nested deeper than {limits.max_depth} levels: {what}")])
 
 
 def _depth_over(data: Any, max_depth: int) -> bool:
@@ -262,7 +298,8 @@ class _PlaceholderInString(Exception):
 
 def _with_samples(doc: Document, cut: Extracted) -> Document:
     """Put each extracted list back where its placeholder stands: a SampleArray for a series side
-    (``series.<gate>.canary|stable``), a plain list of numbers anywhere else."""
+    (``series.<gate>.canary|stable``, and a counts gate's ``series.<gate>.<side>.errors|requests``),
+    a plain list of numbers anywhere else."""
     prefix = cut.prefix
     n = len(prefix)
     stack: list[tuple[Any, Path]] = [(doc.data, ())]
@@ -280,7 +317,12 @@ def _with_samples(doc: Document, cut: Extracted) -> Document:
             if isinstance(v, str):
                 if v.startswith(prefix) and v[n:].isdigit() and int(v[n:]) < len(cut.arrays):
                     samples = cut.arrays[int(v[n:])]
-                    side = len(path) == 2 and path[0] == "series" and k in ("canary", "stable")
+                    side = (len(path) == 2 and path[0] == "series" and k in ("canary", "stable")) or (
+                        len(path) == 3
+                        and path[0] == "series"
+                        and path[2] in ("canary", "stable")
+                        and k in ("errors", "requests")
+                    )
                     value[k] = samples if side else list(samples)
                 elif prefix in v:
                     raise _PlaceholderInString

@@ -53,6 +53,10 @@ def stored_document(cm: dict[str, Any] | None) -> dict[str, Any] | None:
     if not text:
         return None
     name = (cm or {}).get("metadata", {}).get("name", "the ConfigMap")
+    if not isinstance(text, str):
+        from ..errors import InputError, Problem
+
+        raise InputError([Problem(f"ConfigMap {name} key {STATE_KEY}", None, None, "not a state document: not text")])
     return parse_document(text, f"ConfigMap {name} key {STATE_KEY}")
 
 
@@ -60,9 +64,13 @@ def queue_of(cm: dict[str, Any] | None) -> list[dict[str, Any]]:
     text = ((cm or {}).get("data") or {}).get(QUEUE_KEY)
     if not text:
         return []
+    from ..core.source import STATE, loads_bounded
+
+    if not isinstance(text, str) or len(text) > STATE.max_bytes:
+        return []
     try:
-        queue = json.loads(text)
-    except ValueError:
+        queue = loads_bounded(text, STATE.max_depth)
+    except ValueError:  # not JSON, or nested too deep: no queued actions can be read from it
         return []
     return [q for q in queue if isinstance(q, dict) and isinstance(q.get("id"), str)] if isinstance(queue, list) else []
 

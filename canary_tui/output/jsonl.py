@@ -107,7 +107,9 @@ class AuditLog:
         )
 
     def emit(self, event: Event) -> None:
-        os.write(self._fd, (json_line_safe(to_line(event, self._extra)) + "\n").encode())
+        # ``to_line(event, extra)``, with the encoded ``run`` kept rather than encoded again for every line
+        line = to_line(event)
+        os.write(self._fd, (json_line_safe(line[:-1] + self._suffix) + "\n").encode())
         if self._sync and not isinstance(event, Evaluated):
             os.fsync(self._fd)
 
@@ -116,6 +118,7 @@ class AuditLog:
 
         data["run"] = self.run
         self._extra = {"run": self.run}
+        self._suffix = "," + json.dumps(self._extra, ensure_ascii=False, separators=(",", ":"))[1:-1] + "}"
         os.write(self._fd, (json.dumps(data, separators=(",", ":")) + "\n").encode())  # ASCII: \u escapes
         if sync and self._sync:
             os.fsync(self._fd)

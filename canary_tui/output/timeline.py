@@ -47,19 +47,21 @@ class TimelineSink:
         code = _COLORS.get(key)
         return f"\x1b[{code}m{text}\x1b[0m" if self.color and code else text
 
-    def _line(self, at: datetime, kind: str, text: str, color_key: str | None = None) -> None:
+    def _line(self, at: datetime, kind: str, text: str, color_key: str | None = None, *, safe: bool = False) -> None:
+        """One line; ``text`` is made safe (``clean``: control characters shown escaped) unless the
+        caller did it piece by piece (``safe``: the evaluation line carries our own colours)."""
         if self.t0 is None:
             self.t0 = at
         offset = "+" + format_duration(at - self.t0)
         label = self._c(color_key or kind, f"{kind:<9}")
-        self.stream.write(f"{offset:>10}  {format_time(at)}  {label} {clean(text)}\n")
+        self.stream.write(f"{offset:>10}  {format_time(at)}  {label} {text if safe else clean(text)}\n")
         self.stream.flush()
 
     def emit(self, event: Event) -> None:
         plan = self.plan
         if isinstance(event, Evaluated):
             if self.verbose:
-                self._line(event.at, "eval", self._evaluation(event))
+                self._line(event.at, "eval", self._evaluation(event), safe=True)
         elif isinstance(event, PhaseEntered):
             n = len(plan.phases)
             self._line(
@@ -77,7 +79,7 @@ class TimelineSink:
         elif isinstance(event, Finished):
             elapsed = format_duration(event.elapsed)
             self.stream.write(
-                f"{self._c(event.outcome, event.outcome)} in phase {event.phase} after {elapsed} "
+                f"{self._c(event.outcome, event.outcome)} in phase {clean(event.phase)} after {elapsed} "
                 f"({format_time(event.at)}): {clean(event.reason)}\n"
             )
             self.stream.flush()
@@ -85,13 +87,14 @@ class TimelineSink:
             self._line(event.at, "error", event.message)
 
     def _evaluation(self, event: Evaluated) -> str:
-        # the caller cleans the whole line: reasons come from outside (query errors)
+        # each piece from outside (names, reasons: query errors) is cleaned here, so that the colours
+        # (ours) stay colours and nothing else can act on the terminal
         parts = [f"health {fmt(event.health_score)}"]
         for r in event.results:
-            text = f"{r.name} {fmt(r.canary)}"
+            text = f"{clean(r.name)} {fmt(r.canary)}"
             if r.status is not Status.PASS:
                 text += " " + self._c(r.status.value, r.status.value.upper())
                 if r.status is Status.NODATA:
-                    text += f" ({r.reason})"
+                    text += f" ({clean(r.reason)})"
             parts.append(text)
         return " | ".join(parts)

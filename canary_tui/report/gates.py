@@ -53,12 +53,13 @@ class GateRow:
 def thresholds_text(g: GatePlan | None, phase_names: list[str]) -> str:
     if g is None or not (g.levels or any(g.by_phase)):
         return "not known (the plan is not available)" if g is None or not g.by_phase else "-"
-    base = _levels_text(g.levels, g.unit)
+    unit = text(g.unit, 10)  # the plan's unit is outside text too
+    base = _levels_text(g.levels, unit)
     extra = []
     for i, table in enumerate(g.by_phase):
         if table != g.levels:
             name = phase_names[i] if i < len(phase_names) else f"#{i}"
-            extra.append(f"{name}: {_levels_text(table, g.unit)}")
+            extra.append(f"{text(name, 80)}: {_levels_text(table, unit)}")
     return "; ".join([base or "-", *extra])
 
 

@@ -160,7 +160,7 @@ def _sparklines(r: Release, s: Summary) -> list[str]:
     for name, series in r.gates.items():
         g = r.plan.gate(name) if r.plan else None
         bad_high = high_is_bad(g)
-        unit = g.unit if g else ""
+        unit = text(g.unit, 10) if g else ""
         can = spark_values(cols, series.canary, SPARK_W, bad_high)
         sta = spark_values(cols, series.stable, SPARK_W, bad_high)
         lo, hi = _range([can, sta])

@@ -33,7 +33,7 @@ def stamp(at: float | None) -> str:
 
 def unit_of(r: Release, name: str) -> str:
     g = r.plan.gate(name) if r.plan else None
-    return g.unit if g else ""
+    return text(g.unit, 10) if g else ""
 
 
 def value(x: Any, unit: str) -> str:

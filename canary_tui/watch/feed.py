@@ -18,7 +18,7 @@ from ..core.checks import CheckResult
 from ..core.codec import json_number
 from ..core.durations import parse_duration, time_or_none
 from ..core.events import ActionTaken, Decided, Evaluated, Event, Finished, Notice, PhaseEntered
-from ..core.gates import GateResult, Status
+from ..core.gates import GateResult, JudgeStats, Status
 from ..core.model import Plan
 from ..core.pods import Pod
 from ..core.rule import ActionKind, Outcome, State
@@ -31,12 +31,19 @@ def plan_from_document(doc: Mapping[str, Any], where: str) -> Plan | None:
     """The plan the driver runs (``planDocument``), validated as a plan file is; None when the
     document has none (written by an older canary-tui). InputError when it is not a valid plan."""
     from ..core.planfile import parse_plan
-    from ..core.source import parse_text
+    from ..core.source import PLAN, parse_json
 
     data = doc.get("planDocument")
     if not isinstance(data, dict):
         return None
-    return parse_plan(parse_text(json.dumps(data), f"{where} (planDocument)"))
+    # through the bounded loader, as a plan file: at most 1 MB, 64 levels deep
+    try:
+        text = json.dumps(data)
+    except (RecursionError, ValueError):  # a document not read through the loader (tests, other callers)
+        from ..errors import InputError, Problem
+
+        raise InputError([Problem(f"{where} (planDocument)", None, None, "not a plan document")]) from None
+    return parse_plan(parse_json(text, f"{where} (planDocument)", PLAN))
 
 
 @dataclass(frozen=True)
@@ -174,7 +181,8 @@ class DocumentFeed:
             for gate, g in zip(self.plan.gates, gates, strict=True):
                 status = Status(g[0])
                 reason = _text(g[3]) if len(g) > 3 else ""
-                results.append(GateResult(gate.name, status, json_number(g[1]), json_number(g[2]), reason))
+                stats = JudgeStats(*(json_number(v) for v in g[4][:3])) if len(g) > 4 else None  # counts judge
+                results.append(GateResult(gate.name, status, json_number(g[1]), json_number(g[2]), reason, stats=stats))
             checks = []
             for name, c in zip(check_names, item.get("checks") or [], strict=False):
                 if name in {k.name for k in self.plan.checks}:

@@ -195,15 +195,18 @@ class ClusterSource:
         )
 
     def _when_written(self, doc: dict[str, Any], previous_poll: float | None, now: float) -> float:
-        """The driver's own time of the write (a run's clock is real), but no earlier than the poll
-        before the one that saw it change (clocks of two machines may disagree), and never later than now."""
+        """When the write happened on this machine's clock, as observed (client-go's rule for a lease,
+        applied to the state): between the poll before the one that saw the change and now. The driver's
+        ``updatedAt`` only places it within that window, since two machines' clocks may disagree by
+        minutes. A state seen on the first poll counts from now: its age (and staleness) is what this
+        watcher sees, never the driver's clock read against ours."""
+        if previous_poll is None:
+            return now
         try:
             at = parse_time(str(doc.get("updatedAt"))).timestamp()
         except ValueError:
             at = now
-        if previous_poll is not None:
-            at = max(at, previous_poll)
-        return min(at, now)
+        return min(max(at, previous_poll), now)
 
     def _lease(self, now: float) -> tuple[str | None, str | None, datetime | None, str | None, str | None]:
         """(stale lease in words, holder, since, process gone, problem reading it)."""

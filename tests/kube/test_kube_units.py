@@ -70,7 +70,7 @@ def test_selectors_and_pod_status():
         {},
     )
     assert (pod.name, pod.ready, pod.restarts, pod.age) == (
-        "checkout-v2-abc",
+        "checkout-v2-abc\\x1b[31m",  # the escape shown, not obeyed
         False,
         4,
         timedelta(minutes=5),

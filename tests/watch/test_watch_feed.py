@@ -80,14 +80,14 @@ def test_outside_text_is_cleaned_and_phase_names_are_the_plans(ended):
     feed = DocumentFeed(plan)
     evil = "\x1b]0;pwned\x07\x1b[2J[@click=app.quit]"
     assert feed.event_from_json({"type": "action", "at": "2026-01-01T00:00:00Z", "action": "hold", "actor": evil,
-                                 "accepted": True}).actor == "[@click=app.quit]"  # fmt: skip
+                                 "accepted": True}).actor == "\\x1b]0;pwned\\x07\\x1b[2J[@click=app.quit]"  # fmt: skip
     phase = feed.event_from_json({"type": "phase", "at": "2026-01-01T00:00:00Z", "phase": evil, "index": 1})
     assert phase == PhaseEntered(phase.at, "expansion", 1, 25)
     assert feed.event_from_json({"type": "phase", "at": "2026-01-01T00:00:00Z", "index": 9}) is None
     assert feed.event_from_json({"type": "action", "at": "2026-01-01T00:00:00Z", "action": "delete"}) is None
     assert feed.event_from_json({"type": "decision", "at": "nope", "decision": "promote"}) is None
     notice = feed.event_from_json({"type": "error", "at": "2026-01-01T00:00:00Z", "message": "a\x1b[31mb"})
-    assert notice == Notice(notice.at, "ab")
+    assert notice == Notice(notice.at, "a\\x1b[31mb")  # shown, not obeyed
     assert isinstance(feed.event_from_json({"type": "action", "at": "2026-01-01T00:00:00Z", "action": "rollback",
                                             "actor": "bob"}), ActionTaken)  # fmt: skip
 
