@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from canary_tui.core import rule
+from canary_tui.core import judges, rule
 from canary_tui.core.codec import state_from_dict, state_to_dict
 from canary_tui.core.events import Evaluated, to_line
 from canary_tui.core.gates import Reading, Status
+from canary_tui.core.model import Direction, MannWhitneyJudge
 from canary_tui.errors import InputError
 
 from .conftest import FIXTURES, PLANS
@@ -137,6 +138,62 @@ def test_mann_whitney_warming_up_does_not_count_toward_no_data_limit() -> None:
     assert res.stats.effect == pytest.approx(0.3) and res.stats.p < 0.02  # type: ignore[union-attr]
 
 
+def window_run(judge: MannWhitneyJudge, readings: list[Reading]) -> list[judges.Judged]:
+    """A mann-whitney gate evaluated once a minute from T0 on these readings."""
+    state, out = None, []
+    for k, r in enumerate(readings):
+        res = judges.evaluate("latency", judge, state, r, T0 + timedelta(minutes=k), k + 1)
+        state = res.state
+        out.append(res)
+    return out
+
+
+def test_the_mann_whitney_window_holds_the_values_after_t_minus_window_up_to_t() -> None:
+    """(t_k - window, t_k]: at 14m a 10m window holds the values of 5m..14m, not the one at 4m."""
+    judge = MannWhitneyJudge(window=timedelta(minutes=10), min_samples=10)
+    res = window_run(judge, [Reading(float(k), 0.0) for k in range(15)])
+    last = res[-1]
+    assert [at - T0 for at, _, _ in last.state.samples] == [timedelta(minutes=k) for k in range(5, 15)]  # type: ignore[union-attr]
+    assert last.canary == 9.5  # the median of 5..14
+    assert res[9].canary == 4.5 and res[10].canary == 5.5  # at 10m the value of 0m has just left
+
+
+def test_a_null_value_adds_no_sample_to_the_window() -> None:
+    judge = MannWhitneyJudge(window=timedelta(minutes=10), min_samples=10)
+    readings = [Reading(None if k % 2 else 0.3, 0.2, error="empty result" if k % 2 else None) for k in range(15)]
+    last = window_run(judge, readings)[-1]
+    assert last.status is Status.NODATA
+    assert last.reason.startswith("5 canary and 10 stable values in the window, 10 needed on each side"), last.reason
+
+
+@pytest.mark.parametrize(
+    ("direction", "canary", "status", "words"),
+    [
+        (Direction.DECREASE, 0.14, Status.FAIL, "beyond -10% allowed"),  # a throughput gate that fell
+        (Direction.DECREASE, 0.26, Status.PASS, ""),  # a rise is no regression of a decrease gate
+        (Direction.DECREASE, 0.19, Status.WARN, "within -10% allowed"),
+        (Direction.EITHER, 0.14, Status.FAIL, "latency -29.9% vs stable (Hodges-Lehmann, 10 vs 10 values, p 1.1e-05"),
+        (Direction.EITHER, 0.26, Status.FAIL, "latency +29.9% vs stable (Hodges-Lehmann, 10 vs 10 values, p 1.1e-05"),
+        (Direction.EITHER, 0.21, Status.WARN, "within +/-10% allowed"),
+        (Direction.INCREASE, 0.14, Status.PASS, ""),
+    ],
+)
+def test_mann_whitney_directions(direction: Direction, canary: float, status: Status, words: str) -> None:
+    judge = MannWhitneyJudge(window=timedelta(minutes=10), direction=direction, min_samples=10)
+    # stable near 0.2 with a little noise; the canary at a fixed shift with the same noise
+    noise = [0.001 * ((7 * k) % 11 - 5) for k in range(12)]
+    last = window_run(judge, [Reading(canary + e, 0.2 - e) for e in noise])[-1]
+    assert last.status is status, last.reason
+    assert words in last.reason
+    assert last.stats is not None and last.stats.p is not None
+    if direction is Direction.EITHER and status is not Status.PASS:
+        one_sided = min(
+            judges.u_test([canary + e for e in noise[2:]], [0.2 - e for e in noise[2:]]).p(side)
+            for side in ("greater", "less")
+        )
+        assert last.stats.p == pytest.approx(min(1.0, 2 * one_sided))  # two-sided
+
+
 def test_the_state_round_trips_and_a_resumed_run_goes_on_with_the_evidence() -> None:
     plan = judged_plan()
     data = [(2, 1000, 20, 19000), (3, 1200, 22, 18800), (1, 900, 18, 19100), (4, 1000, 21, 19000)]
@@ -178,6 +235,23 @@ def test_check_describes_the_judges(cli) -> None:
     assert r.rc == 0, r.err
     assert "counts: H0 canary errors <= 1x stable, alpha 0.01 (anytime-valid)" in r.out
     assert "mann-whitney: increase over 10%" in r.out
+
+
+def test_check_warns_of_a_counts_errors_query_that_can_come_back_empty(cli, tmp_path) -> None:
+    """Without ``or vector(0)`` a canary with no 5xx yet has no series: nodata, and noDataLimit of
+    them would roll back a perfect canary. The plan is still valid; check says so."""
+    text = (PLANS / "judges.yaml").read_text()
+    errors = text.index("      errors: >-")
+    line_end = text.index("\n      requests:", errors)
+    assert text[errors:line_end].endswith(" or vector(0)")
+    path = tmp_path / "plan.yaml"
+    path.write_text(text[:errors] + text[errors:line_end].removesuffix(" or vector(0)") + text[line_end:])
+    r = cli("check", path, "--offline")
+    assert r.rc == 0, r.err
+    row = next(line for line in r.out.splitlines() if line.strip().startswith("errors "))
+    assert "warning: errors has no 'or vector(0)'" in row and "nodata" in row
+    good = cli("check", PLANS / "judges.yaml", "--offline")
+    assert "warning" not in good.out
 
 
 def test_a_counts_series_in_the_plain_form_is_refused(tmp_path) -> None:
@@ -242,3 +316,26 @@ def test_the_report_charts_the_confidence_sequence_against_max_ratio(cli, tmp_pa
     assert "canary / stable errors and the confidence sequence" in figure
     assert figure.count('class="ls"') == 2 and 'class="lc"' in figure  # the two bounds and the estimate
     assert "maxRatio: fail once the lower bound is above it" in figure
+
+
+def test_a_watcher_that_attaches_late_gets_the_confidence_sequence_history(cli, tmp_path) -> None:
+    """The state document's ``recent`` keeps each counts evaluation's estimate and interval, so a
+    watcher's chart of the confidence sequence has the history from before it attached."""
+    from canary_tui.statefile import document_state, read_state_file
+    from canary_tui.watch.feed import DocumentFeed, plan_from_document
+
+    path = tmp_path / "state.json"
+    r = cli("replay", FIXTURES / "judges-doubled-errors.yaml", "--headless", "--state-file", path)
+    assert r.rc == 1, r.err  # rolled back
+    doc = read_state_file(path)
+    plan = plan_from_document(doc, str(path))
+    assert plan is not None
+    taken = DocumentFeed(plan).take(doc, document_state(doc, plan))
+    evals = [e for e in taken.events if isinstance(e, Evaluated)]
+    assert len(evals) == doc["state"]["evaluations"] == 6
+    stats = [e.result("errors").stats for e in evals]  # type: ignore[union-attr]
+    assert all(s is not None for s in stats)
+    assert [s.high for s in stats] == sorted((s.high for s in stats), reverse=True)  # type: ignore[union-attr]
+    assert stats[0].low == 0 and stats[0].high == float("inf")  # type: ignore[union-attr]  # t0: nothing known
+    assert stats[-2].low > 1.0 and stats[-2].ratio > stats[-2].low  # type: ignore[union-attr]  # from ``recent``
+    assert stats[-1] == evals[-1].result("errors").stats  # type: ignore[union-attr]  # the last one whole

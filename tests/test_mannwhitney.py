@@ -9,6 +9,7 @@ import random
 
 import pytest
 
+from canary_tui.core.judges import mannwhitney as mw
 from canary_tui.core.judges.mannwhitney import EXACT_MAX, hodges_lehmann, median, u_test
 
 
@@ -46,6 +47,71 @@ def test_the_classic_small_sample_probabilities() -> None:
     assert u_test([1, 2, 3, 4], [5, 6, 7, 8]).p_less == pytest.approx(1 / 70)
     xs, ys = _arrangement(2, 5, 5)
     assert u_test(xs, ys).p_less == pytest.approx(4 / 252)
+
+
+def test_the_published_critical_value_for_ten_and_ten() -> None:
+    # n = m = 10: P(U <= 27) = 0.0446, so 27 is the one-sided 5% critical value (and P(U <= 28) > 5%)
+    xs = [i - 2.5 for i in range(10)]  # above j <= i - 3 of ys = 0..9: 28 pairs, one fewer with -0.4
+    xs[3] = -0.4
+    t = u_test(xs, [float(i) for i in range(10)])
+    assert t.u == 27 and t.exact
+    assert t.p_less == pytest.approx(0.0446, abs=5e-5)
+
+
+def recursion(m: int, n: int) -> list[int]:
+    """Counts of U = 0..m n by Mann and Whitney's recursion f(u; m, n) = f(u - n; m - 1, n) + f(u; m, n - 1)."""
+    table = {(0, j): [1] for j in range(n + 1)} | {(i, 0): [1] for i in range(m + 1)}
+    for i in range(1, m + 1):
+        for j in range(1, n + 1):
+            out = [0] * (i * j + 1)
+            for u, v in enumerate(table[(i - 1, j)]):
+                out[u + j] += v
+            for u, v in enumerate(table[(i, j - 1)]):
+                out[u] += v
+            table[(i, j)] = out
+    return table[(m, n)]
+
+
+@pytest.mark.parametrize(("k", "total"), [(1, 5), (3, 7), (5, 12), (8, 30), (12, 40)])
+def test_without_ties_the_distribution_is_the_recursions_and_the_shift_algorithms(k: int, total: int) -> None:
+    offset, counts = mw.rank_sum_distribution(k, (1,) * total)
+    assert offset == k * (k + 1)  # doubled least rank sum
+    assert counts[::2] == tuple(float(v) for v in recursion(k, total - k))
+    assert not any(counts[1::2])  # doubled rank sums without ties are even
+    shift_offset, shift_counts = mw._shift(k, (1,) * total)
+    assert shift_offset == offset and shift_counts == pytest.approx(counts, rel=1e-12)
+    assert math.fsum(counts) == math.comb(total, k)
+
+
+def test_an_unbalanced_window_without_ties_is_exact() -> None:
+    """15 canary values against 110 stable ones (a canary that was down for part of the window):
+    exact, where the normal approximation errs by a quarter in the tail."""
+    rng = random.Random(17)
+    xs = [rng.gauss(1.2, 1) for _ in range(15)]
+    ys = [rng.gauss(0, 1) for _ in range(110)]
+    t = u_test(xs, ys)
+    assert t.exact
+    groups, u2 = mw._groups(xs, ys)
+    offset, counts = mw._shift(15, tuple(size for _, size in groups))  # independently, without the cache
+    target = u2 + 15 * 16
+    want = math.fsum(c for i, c in enumerate(counts) if offset + i >= target) / math.fsum(counts)
+    assert t.p_greater == pytest.approx(want, rel=1e-9)
+    normal = mw._normal(15, 110, tuple(size for _, size in groups), u2)[0]
+    assert 0.0001 < want < 0.01 and abs(normal - want) / want > 0.05
+
+
+def test_an_unbalanced_window_with_ties_uses_the_normal_approximation_conservatively() -> None:
+    """With ties above EXACT_TOTAL values the normal approximation is used (the exact tied
+    distribution costs seconds there); in the tail it errs on the side of larger p-values."""
+    rng = random.Random(24)
+    xs = [round(rng.gauss(0.6, 1), 1) for _ in range(15)]
+    ys = [round(rng.gauss(0, 1), 1) for _ in range(110)]
+    t = u_test(xs, ys)
+    assert not t.exact
+    groups, u2 = mw._groups(xs, ys)
+    sizes = tuple(size for _, size in groups)
+    exact = mw._exact(15, 110, sizes, u2)[0]
+    assert 0.001 < exact < 0.01 and exact <= t.p_greater <= 1.5 * exact
 
 
 def _arrangement(u: int, n1: int, n2: int) -> tuple[list[float], list[float]]:

@@ -3,13 +3,18 @@ and the increments replay adds at each evaluation."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import filterfalse
+from math import isnan
 from typing import Any
 
 from .reader import Reader
+from .samples import SampleArray
 from .source import Path, as_sample
 
-Samples = list[float | None]
+Samples = Sequence[float | None]
+_INF = float("inf")
 
 
 @dataclass(frozen=True)
@@ -68,10 +73,18 @@ def read_counts_series(r: Reader, entry: Any, p: Path) -> CountsSeries | None:
 
 
 def _counts(r: Reader, value: Any, p: Path) -> Samples | None:
+    if isinstance(value, SampleArray):  # read straight from the file's bytes: 8 bytes a sample
+        d = value.doubles
+        # NaN is "no data": left out of the check, at C speed (a day at 1 s is 86,400 samples a list)
+        if min(filterfalse(isnan, d), default=0.0) >= 0.0 and max(filterfalse(isnan, d), default=0.0) < _INF:
+            return value
+        i = next(i for i, x in enumerate(d) if x < 0.0 or x == _INF)
+        r.problem((*p, i), f"a count is a finite number of 0 or more, got {d[i]!r}")
+        return None
     if not isinstance(value, list):
         r.problem(p, "want a list of cumulative counts (null for no data)")
         return None
-    out: Samples = []
+    out: list[float | None] = []
     for i, x in enumerate(value):
         try:
             v = as_sample(x)

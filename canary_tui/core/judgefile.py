@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 from datetime import timedelta
 from types import MappingProxyType
@@ -199,10 +200,20 @@ def with_grid(gates: list[Gate], by_phase: tuple[MappingProxyType[str, Judge], .
     return out
 
 
+_ZERO_WHEN_EMPTY = re.compile(r"\bor\s+(on\s*\([^)]*\)\s*)?vector\s*\(\s*0(\.0*)?\s*\)", re.IGNORECASE)
+
+
 def judge_text(j: Judge, unit: str = "") -> str:
-    """A person's summary of a judge, for ``check``."""
+    """A person's summary of a judge, for ``check``; a counts judge whose ``errors`` query can come
+    back empty (no ``or vector(0)``) is noted: before the canary's first error it would read nodata."""
     if isinstance(j, CountsJudge):
-        return f"counts: H0 canary errors <= {j.max_ratio:g}x stable, alpha {j.alpha:g} (anytime-valid)"
+        text = f"counts: H0 canary errors <= {j.max_ratio:g}x stable, alpha {j.alpha:g} (anytime-valid)"
+        if not _ZERO_WHEN_EMPTY.search(j.errors):
+            text += (
+                "; warning: errors has no 'or vector(0)': until the canary's first error the query is empty, "
+                "which is nodata (noDataLimit of them roll back)"
+            )
+        return text
     from .durations import format_duration
 
     return (

@@ -50,7 +50,7 @@ def release(
     n = samples or nominal_samples(plan)
     weights = schedule(plan, n, step)
     sim = TrafficSim(truth, seed)
-    rows = [(0, 0, 0, 0, None, None)]
+    rows: list[tuple[int, int, int, int, float | None, float | None]] = [(0, 0, 0, 0, None, None)]
     for i in range(1, n):
         x, nn, y, m, lc, ls = sim.interval(i * step.total_seconds(), step.total_seconds(), weights[i - 1])
         rows.append((x, nn, y, m, round(lc, 6) if nn else None, round(ls, 6) if m else None))

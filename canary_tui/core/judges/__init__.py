@@ -66,10 +66,15 @@ def _counts(name: str, judge: CountsJudge, st: CountsState, r: Reading) -> Judge
     if problem is None and r.counts is not None:
         st = cj.update(st, judge, r.counts)
     log_e = cj.log_evidence(st, judge)
-    if log_e >= math.log(1 / judge.alpha) and not st.rejected:
-        st = replace(st, rejected=True)  # a rejection is final
-    low, high = cj.confidence_sequence(st, judge)
+    st = cj.intersect(st, *cj.confidence_sequence(st, judge))
+    low, high = st.low, st.high
+    # the e-value against maxRatio reaches 1/alpha now, or did before (the running lower bound passed
+    # it: this happens only when a phase lowered maxRatio); a rejection is final
+    if not st.rejected and (log_e >= math.log(1 / judge.alpha) or low > judge.max_ratio):
+        st = replace(st, rejected=True)
     ratio = cj.estimate(st)
+    if ratio is not None:
+        ratio = min(max(ratio, low), high)  # the estimate within the interval shown
     stats = JudgeStats(ratio=ratio, low=low, high=high, evidence=cj.evidence(log_e))
     canary = st.canary_errors / st.canary_requests if st.canary_requests else None
     stable = st.stable_errors / st.stable_requests if st.stable_requests else None
@@ -170,6 +175,6 @@ def summary(stats: JudgeStats | None) -> tuple[str, str]:
     ratio = cj.times(stats.ratio)
     low = stats.low if stats.low is not None else 0.0
     high = stats.high if stats.high is not None else math.inf
-    top = "+Inf" if math.isinf(high) else cj.times(high)
+    top = cj.bound(high, up=True)
     evidence = stats.evidence if stats.evidence is not None else 1.0
-    return ratio, f"CS {cj.times(low) if low else '0'}-{top} e {evidence:.3g}"
+    return ratio, f"CS {cj.bound(low, up=False) if low else '0'}-{top} e {evidence:.3g}"

@@ -42,7 +42,8 @@ def judges_to_dict(states: Mapping[str, JudgeState]) -> dict[str, Any]:
                 "mantelHaenszel": [st.mh_num, st.mh_den],
                 "intervals": st.intervals,
                 "rejected": st.rejected,
-                "dispersion": [st.pearson, st.residuals],
+                "noise": [st.noise_sum, st.noise_weight],
+                "interval": [_num(st.low), _num(st.high)],
             }
         else:
             out[name] = {
@@ -67,7 +68,11 @@ def judges_from_dict(data: Mapping[str, Any], judges: Mapping[str, Judge]) -> di
                 raise ValueError(f"{name}: the state's evidence does not fit the plan's maxRatio values")
             ce, cr, se, sr = (float(v) for v in d["totals"])
             num, den = (float(v) for v in d["mantelHaenszel"])
-            pearson, residuals = d.get("dispersion", [0.0, 0])
+            noise_sum, noise_weight = (float(v) for v in d.get("noise", [0.0, 0.0]))  # absent: none seen yet
+            low, high = (_back(v) for v in d.get("interval", [0.0, "+Inf"]))
+            noise_ok = math.isfinite(noise_sum) and 0 <= noise_weight < math.inf
+            if low is None or high is None or not 0 <= low <= high or not noise_ok:
+                raise ValueError(f"{name}: the state's confidence sequence or noise is not valid")
             out[name] = CountsState(
                 loglik,
                 ce,
@@ -78,8 +83,10 @@ def judges_from_dict(data: Mapping[str, Any], judges: Mapping[str, Judge]) -> di
                 den,
                 int(d["intervals"]),
                 bool(d["rejected"]),
-                float(pearson),
-                int(residuals),
+                noise_sum,
+                noise_weight,
+                low,
+                high,
             )
         else:
             if d.get("kind") != "window":
