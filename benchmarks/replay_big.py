@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Headless replay of a 24-hour, 1-second-resolution JSON fixture with 8 gates (~1.4 M samples).
 
-Prints the wall time of whole `canary-tui replay --headless` processes (start-up included; the
-readable timeline, and `--json` with every evaluation on stdout), for
+Prints the wall and CPU time of whole `canary-tui replay --headless` processes (start-up included;
+the readable timeline, and `--json` with every evaluation on stdout), for
 a plan evaluating every 5 minutes and for one evaluating every second (86,400 evaluations, each
 written to the audit log), and the time of `canary-tui --help`. Run by hand:
-    .venv/bin/python benchmarks/replay_big.py
+    .venv/bin/python benchmarks/replay_big.py [--exe OTHER/canary-tui] [--runs N]
+(``--exe``: time another tree's canary-tui on the same fixtures, e.g. a copy from before a change.)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -25,6 +27,7 @@ from compiled import compile_package
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 N = 24 * 3600 + 1
+RUNS = 3
 GATES = [
     "error_rate",
     "latency_p99",
@@ -95,18 +98,36 @@ def make_fixture(interval: str) -> Path:
     return path
 
 
-def timed(argv: list[str], env: dict[str, str]) -> float:
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one whole process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     dt = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode not in (0, 1, 3):
         raise SystemExit(f"{argv} failed: {r.stderr}")
-    return dt
+    return dt, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def figures(runs: list[tuple[float, float]]) -> str:
+    wall = [w for w, _ in runs]
+    cpu = [c for _, c in runs]
+    return (
+        f"median {statistics.median(wall):.2f} s, best {min(wall):.2f} s, "
+        f"CPU median {statistics.median(cpu):.2f} s (whole process)"
+    )
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--exe", default=str(ROOT / ".venv" / "bin" / "canary-tui"), help="the canary-tui to time")
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"runs of each case (default {RUNS})")
+    args = parser.parse_args()
     compile_package()
-    exe = str(ROOT / ".venv" / "bin" / "canary-tui")
+    exe = args.exe
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "XDG_STATE_HOME": tmp}
         for interval in ("5m", "1s"):
@@ -114,14 +135,14 @@ def main() -> None:
             samples = 2 * len(GATES) * N
             size = path.stat().st_size / 1e6
             for how, extra in (("timeline", ["--check"]), ("--json", ["--json"])):
-                runs = [timed([exe, "replay", str(path), "--headless", *extra], env) for _ in range(3)]
+                runs = [timed([exe, "replay", str(path), "--headless", *extra], env) for _ in range(args.runs)]
                 print(
                     f"replay 24h@1s, 8 gates ({samples:,} samples, {size:.0f} MB JSON), interval {interval}, {how}: "
-                    f"median {statistics.median(runs):.2f} s, best {min(runs):.2f} s (whole process)"
+                    + figures(runs)
                 )
-        helps = [timed([exe, "--help"], env) for _ in range(7)]
+        helps = [timed([exe, "--help"], env)[0] for _ in range(7)]
         print(f"canary-tui --help: median {statistics.median(helps) * 1000:.0f} ms, best {min(helps) * 1000:.0f} ms")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print(f"{exe}; python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

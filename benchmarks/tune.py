@@ -2,9 +2,9 @@
 """``canary-tui tune`` over a corpus of 14 recorded releases (24 h at 5 m, 8 gates) x 20 settings.
 
 Half the releases are good (noise, a few blips), half go bad at some hour (one gate drifts up).
-Prints the wall time of whole ``canary-tui tune`` processes (start-up included), with all cores
-and with one, and the replays per second. Run by hand:
-    .venv/bin/python benchmarks/tune.py
+Prints the wall and CPU time of whole ``canary-tui tune`` processes (start-up included), with all
+cores and with one, and the replays per second. Run by hand:
+    .venv/bin/python benchmarks/tune.py [--exe OTHER/canary-tui] [--runs N]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out" / "tune"
 N = 24 * 12 + 1  # a day at 5 minutes
 RELEASES = 14
+RUNS = 5
 SETTINGS = ["--set", "spec.failureLimit=1:4:1", "--set", "spec.gates[error_rate].failAbove=1.6:2.0:0.1"]
 
 
@@ -64,34 +66,45 @@ def make_corpus() -> list[Path]:
     return paths
 
 
-def timed(argv: list[str], env: dict[str, str]) -> tuple[float, str]:
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall time, CPU time (user + system, the workers included) and stdout of one whole process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     r = subprocess.run(argv, capture_output=True, text=True, env=env)
     dt = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
         raise SystemExit(f"{argv} failed: {r.stderr}")
-    return dt, r.stdout
+    return dt, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), r.stdout
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--exe", default=str(ROOT / ".venv" / "bin" / "canary-tui"), help="the canary-tui to time")
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"runs of each case (default {RUNS})")
+    args = parser.parse_args()
     compile_package()
-    exe = str(ROOT / ".venv" / "bin" / "canary-tui")
+    exe = args.exe
     paths = [str(p) for p in make_corpus()]
     replays = RELEASES * 20
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "XDG_STATE_HOME": tmp}
         for jobs in (None, 1):
             extra = ["--jobs", str(jobs)] if jobs else []
-            runs = [timed([exe, "tune", *paths, *SETTINGS, "--json", *extra], env) for _ in range(5)]
-            times = [t for t, _ in runs]
+            runs = [timed([exe, "tune", *paths, *SETTINGS, "--json", *extra], env) for _ in range(args.runs)]
+            times = [t for t, _, _ in runs]
             med = statistics.median(times)
+            cpu = statistics.median(c for _, c, _ in runs)
             who = f"{jobs} process" if jobs else "all cores"
             print(
                 f"tune {RELEASES} releases x 20 settings ({replays} replays of 24h@5m, 8 gates), {who}: "
-                f"median {med:.2f} s, best {min(times):.2f} s (whole process), {replays / med:.0f} replays/s"
+                f"median {med:.2f} s, best {min(times):.2f} s, CPU median {cpu:.2f} s (whole process), "
+                f"{replays / med:.0f} replays/s"
             )
-        print(runs[0][1].splitlines()[0])
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
+        print(runs[0][2].splitlines()[0])
+    print(f"{exe}; python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

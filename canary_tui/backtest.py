@@ -20,9 +20,9 @@ from .core.fixture import Fixture, parse_fixture
 from .core.gates import Reading, Status
 from .core.model import Plan
 from .core.planedit import Edit, PlanSource, edited_plan, plan_source_of_fixture, series_problems
-from .core.planfile import read_text
+from .core.planfile import refuse_other_kind
 from .core.rule import Outcome
-from .core.source import parse_text
+from .core.source import FIXTURE, load_document
 from .errors import InputError
 
 
@@ -36,9 +36,17 @@ class Recording:
 
 
 def load(path: Path) -> Recording:
-    doc = parse_text(read_text(path), str(path))
+    """Read a fixture as ``replay`` does: within the fixture limits, samples straight into arrays,
+    and a file of another kind refused in one line (``x.yaml is a CanaryPlan; `whatif` takes ...``)."""
+    doc = load_document(path, FIXTURE)
+    refuse_other_kind(doc, "MetricFixture")
     fixture = parse_fixture(doc)
     return Recording(path, fixture, plan_source_of_fixture(doc))
+
+
+def same_plan(a: Plan, b: Plan) -> bool:
+    """The same validated plan, wherever each was read from (fixtures carrying one inline plan each)."""
+    return a == b if a.source == b.source else dataclasses.replace(a, source=b.source) == b
 
 
 def with_plan(rec: Recording, plan: Plan, label: str) -> Fixture:

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import bisect
+from array import array
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from .core.checks import CheckOutcome
 from .core.countsfixture import CountsCursor, CountsSeries
 from .core.extensions import Check
-from .core.fixture import Fixture, Samples
+from .core.fixture import Fixture
 from .core.gates import Reading
 from .core.model import GateSource, Plan
 from .core.pods import Pod
+from .core.samples import doubles
 
 PAST_END = "past the end of the recorded series"
 _EMPTY = Reading()
+_NAN = float("nan")
+_new = tuple.__new__  # Reading(...) without its keyword handling: what NamedTuple._make does
+assert Reading._fields == ("canary", "stable", "error", "stable_error", "warnings", "counts")  # as built below
 
 
 class FixtureMetrics:
@@ -23,7 +28,7 @@ class FixtureMetrics:
 
     def __init__(self, fixture: Fixture) -> None:
         self.fixture = fixture
-        self._gates: list[tuple[str, Samples, int, Samples | None, int]] = []
+        self._gates: list[tuple[str, array[float], int, array[float] | None, int]] = []
         self._counts: list[tuple[str, CountsCursor]] = []  # counts gates: increments between evaluations
         for g in fixture.plan.gates:
             if g.source is not GateSource.PROMETHEUS:
@@ -32,29 +37,35 @@ class FixtureMetrics:
             if isinstance(series, CountsSeries):
                 self._counts.append((g.name, CountsCursor(series)))
             elif series is None:
-                self._gates.append((g.name, [], 0, None, 0))
+                self._gates.append((g.name, doubles(()), 0, None, 0))
             else:
-                stable = series.stable
-                self._gates.append((g.name, series.canary, len(series.canary), stable, len(stable or ())))
+                # the samples' doubles, read by index (NaN = no data): a day at 1 s is 1.4 million reads
+                canary, stable = doubles(series.canary), None if series.stable is None else doubles(series.stable)
+                self._gates.append((g.name, canary, len(canary), stable, len(stable) if stable is not None else 0))
+        self._start, self._step = fixture.start, fixture.step
 
     def read(self, plan: Plan, phase_index: int, at: datetime) -> Mapping[str, Reading]:
-        f = self.fixture
-        i = (at - f.start) // f.step
+        i = (at - self._start) // self._step
         out: dict[str, Reading] = {}
         if i < 0:
-            return {name: _EMPTY for name, *_ in [*self._gates, *self._counts]}
+            return {name: _EMPTY for name in [g[0] for g in self._gates] + [c[0] for c in self._counts]}
+        new = _new
         for name, canary, n_canary, stable, n_stable in self._gates:
             if i < n_canary:
+                x = canary[i]
+                c = x if x == x else None  # NaN: no data at that sample
                 if stable is None:
-                    out[name] = Reading(canary[i])
+                    out[name] = new(Reading, (c, None, None, None, (), None))
                 elif i < n_stable:
-                    out[name] = Reading(canary[i], stable[i])
+                    y = stable[i]
+                    out[name] = new(Reading, (c, y if y == y else None, None, None, (), None))
                 else:
-                    out[name] = Reading(canary[i], None, None, PAST_END)
+                    out[name] = Reading(c, None, None, PAST_END)
             else:
+                y = stable[i] if stable is not None and i < n_stable else _NAN
                 out[name] = Reading(
                     None,
-                    stable[i] if stable is not None and i < n_stable else None,
+                    y if y == y else None,
                     PAST_END,
                     PAST_END if stable is not None and i >= n_stable else None,
                 )

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from canary_tui.core.planedit import parse_edit, parse_range
+from canary_tui import backtest
+from canary_tui.core.planedit import parse_edit, parse_range, parse_value
 from canary_tui.errors import InputError
 
 from .conftest import FIXTURES
@@ -157,3 +158,54 @@ def test_ranges_are_lists_or_inclusive_steps() -> None:
     for bad in ("a.b=1:3:0", "a.b=3:1:1", "a.b=1,,2", "a.b=0:1000000:1"):
         with pytest.raises(InputError):
             parse_range(bad)
+
+
+def test_values_are_read_without_yaml_1_1_base_60() -> None:
+    # YAML 1.1 reads 1:30 as 90 and 010 as 8; a --set value is read with YAML 1.2's numbers
+    assert parse_value("1:30", "x") == "1:30"
+    assert parse_value("010", "x") == 10
+    assert (parse_value("3", "x"), parse_value("0.02", "x"), parse_value("1e-3", "x")) == (3, 0.02, 0.001)
+    assert (parse_value("6h", "x"), parse_value("null", "x"), parse_value("true", "x")) == ("6h", None, True)
+    assert parse_value(".inf", "x") == float("inf") and parse_value("0x10", "x") == 16
+
+
+def test_a_base_60_looking_value_is_refused_not_read_as_another_number(cli) -> None:
+    r = cli("whatif", BT / "good-blip.yaml", "--set", "spec.failureLimit=1:30")
+    assert r.rc == 2 and r.out == ""
+    assert r.err.strip() == (
+        "canary-tui: error: --set spec.failureLimit=1:30: makes the plan invalid: "
+        "spec.failureLimit: want a whole number, got a string ('1:30')"
+    )
+
+
+def test_a_plan_given_as_the_fixture_is_refused_in_one_line(cli) -> None:
+    r = cli("whatif", BT / "plan.yaml", "--set", "spec.failureLimit=1")
+    assert r.rc == 2 and r.out == ""
+    assert r.err.strip() == (
+        f"canary-tui: error: {BT / 'plan.yaml'}: is a CanaryPlan; `whatif` takes a MetricFixture "
+        "(use `check`, `run` or `manifests` for plans)"
+    )
+    r = cli("whatif", BT / "good-blip.yaml", "--plan", BT / "bad-brief.yaml")
+    assert r.rc == 2 and len(r.err.strip().splitlines()) == 1
+    assert "bad-brief.yaml: is a MetricFixture; `whatif` takes a CanaryPlan" in r.err
+
+
+def test_recordings_are_read_as_replay_reads_them(cli, tmp_path) -> None:
+    # the bounded fixture loader (samples straight into arrays): replay's limits, with replay's message
+    rec = backtest.load(FIXTURES / "healthy-promotion.yaml")
+    many = [0.001] * 1_000_001  # over the 1,000,000 samples a list may hold
+    doc = {
+        "apiVersion": "canary-tui/v1alpha1",
+        "kind": "MetricFixture",
+        "metadata": {"name": "huge"},
+        "plan": rec.plan_source.data,
+        "start": "2026-01-01T00:00:00Z",
+        "step": "1s",
+        "series": {name: {"canary": many, "stable": many} for name in rec.fixture.series},
+    }
+    huge = tmp_path / "huge.json"
+    huge.write_text(json.dumps(doc))
+    replay = cli("replay", huge, "--headless")
+    whatif = cli("whatif", huge, "--set", "spec.failureLimit=3")
+    assert replay.rc == whatif.rc == 2
+    assert whatif.err == replay.err and "a sample list holds over 1000000 samples" in whatif.err

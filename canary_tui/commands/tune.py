@@ -53,11 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise InputError("--jobs: must be at least 1")
     corpus = [_edited_corpus(recs, edits) for edits in grid]
-    current = [
-        i
-        for i, fixtures in enumerate(corpus)
-        if all(f.plan == r.fixture.plan for f, r in zip(fixtures, recs, strict=True))
-    ]
+    current = [i for i, fixtures in enumerate(corpus) if _unchanged(fixtures, recs)]
     settings = list(grid)
     if not current:  # the plans as they are, as one more row
         corpus.append([r.fixture for r in recs])
@@ -88,7 +84,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _unchanged(fixtures: list[Fixture], recs: list[Recording]) -> bool:
-    return all(f.plan == r.fixture.plan for f, r in zip(fixtures, recs, strict=True))
+    """Every fixture replays its recorded plan (compared as validated plans, not by the file they came from)."""
+    from ..backtest import same_plan
+
+    return all(same_plan(f.plan, r.fixture.plan) for f, r in zip(fixtures, recs, strict=True))
 
 
 def _edited_corpus(recs: list[Recording], edits: list[Edit]) -> list[Fixture]:
@@ -147,7 +146,6 @@ def write_json(scores: list[Score], paths: list[str], current_values: dict[str, 
             "incomplete": s.incomplete,
             "medianDecision": _median(s),
             "pareto": s.pareto,
-            "current": s.current,
         }
         sys.stdout.write(json_line_safe(json.dumps(doc, ensure_ascii=False, separators=(",", ":"))) + "\n")
 
@@ -185,16 +183,32 @@ def table(scores: list[Score], paths: list[str], current_values: dict[str, Any],
 
 def _label(s: Score, paths: list[str]) -> str:
     if not s.edits:
-        return "current"
+        return "current plan"
     return ",".join(_cell(e.value) for e in s.edits)
 
 
+def _point_keys(scores: list[Score]) -> dict[tuple[int, int], tuple[str, list[Score]]]:
+    """Each distinct (false rollbacks, misses) point, a letter for it (A, B, ... Z, AA, AB...) and its settings."""
+    points: dict[tuple[int, int], list[Score]] = {}
+    for s in scores:
+        points.setdefault((s.false_rollbacks, s.misses), []).append(s)
+    out = {}
+    for n, (xy, group) in enumerate(sorted(points.items())):
+        key = chr(65 + n % 26) if n < 26 else chr(64 + n // 26) + chr(65 + n % 26)
+        out[xy] = (key, group)
+    return out
+
+
 def terminal_plot(scores: list[Score], paths: list[str], color: bool = False) -> str:
-    """False rollbacks (x) against misses (y), one point per setting, the front in another marker."""
+    """False rollbacks (x) against misses (y), one marker per point (``*`` on the Pareto front, ``o``
+    elsewhere) with a letter beside it; the legend under the plot lists every setting at each point,
+    so settings that land on the same point are all named and no label hides a marker."""
     import plotext as plt
 
+    points = _point_keys(scores)
+    width = 72
     plt.clear_figure()
-    plt.plotsize(72, 20)
+    plt.plotsize(width, 20)
     plt.theme("clear")
     xmax = max(s.false_rollbacks for s in scores)
     ymax = max(s.misses for s in scores)
@@ -202,13 +216,11 @@ def terminal_plot(scores: list[Score], paths: list[str], color: bool = False) ->
     plt.yticks(list(range(ymax + 1)))
     plt.xlim(-0.5, xmax + 0.5)
     plt.ylim(-0.5, ymax + 0.5)
-    front = [s for s in scores if s.pareto]
-    rest = [s for s in scores if not s.pareto]
-    if rest:
-        plt.scatter([s.false_rollbacks for s in rest], [s.misses for s in rest], marker="o", label="setting")
-    plt.scatter([s.false_rollbacks for s in front], [s.misses for s in front], marker="*", label="Pareto front")
-    for s in front:
-        plt.text(_label(s, paths), s.false_rollbacks, s.misses)
+    char = (xmax + 1) / (width - 8)  # about one character cell, in false rollbacks
+    for (x, y), (key, group) in points.items():
+        front = any(s.pareto for s in group)
+        plt.scatter([x], [y], marker="*" if front else "o")
+        plt.text(key, x + 2 * char, y, alignment="left")
     plt.xlabel("false rollbacks")
     plt.ylabel("misses")
     plt.title("tune: " + ", ".join(paths))
@@ -216,7 +228,12 @@ def terminal_plot(scores: list[Score], paths: list[str], color: bool = False) ->
     plt.clear_figure()
     if not color:
         text = plt.uncolorize(text)
-    return text
+    legend = ["* = Pareto front, o = beaten; settings at each point (" + ", ".join(paths) + "):"]
+    for (x, y), (key, group) in points.items():
+        mark = "*" if any(s.pareto for s in group) else "o"
+        names = " | ".join(_label(s, paths) + (" (current plan)" if s.current and s.edits else "") for s in group)
+        legend.append(f"  {key} {mark} {x} false rb, {y} misses: {names}")
+    return text.rstrip("\n") + "\n" + "\n".join(legend)
 
 
 def svg_plot(scores: list[Score], paths: list[str]) -> str:

@@ -15,8 +15,8 @@ import yaml
 from ..errors import InputError, Problem
 from .durations import format_duration, parse_duration
 from .model import GateSource, Plan
-from .planfile import parse_plan, read_text
-from .source import Document, Path, parse_text, render_path
+from .planfile import parse_plan
+from .source import PLAN, Document, Path, load_document, render_path
 
 _US = timedelta(microseconds=1)
 MAX_VALUES = 10_000  # values one RANGE may give: a typo in a step should not build a billion plans
@@ -82,10 +82,49 @@ def _split(text: str, flag: str) -> tuple[str, str]:
     return path.strip(), value
 
 
+class _ValueLoader(yaml.SafeLoader):
+    """YAML with the numbers of YAML 1.2's core schema: ``1:30`` is the text "1:30", not YAML 1.1's
+    base-60 number 90 (a range typed with two parts must not quietly become another number), and
+    ``010`` is ten, not eight. Everything else reads as in a plan file."""
+
+
+_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_ValueLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _first in "-+0123456789":
+    _ValueLoader.add_implicit_resolver(_INT_TAG, _INT, [_first])  # int before float: "3" is 3
+for _first in "-+.0123456789":
+    _ValueLoader.add_implicit_resolver(_FLOAT_TAG, _FLOAT, [_first])
+
+
+def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
+    if text.startswith(("0o", "0x")):
+        return int(text[2:], 8 if text[1] == "o" else 16)
+    return int(text)
+
+
+def _float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> float:
+    text = str(loader.construct_scalar(node)).lower().lstrip("+")
+    return float(text.replace(".inf", "inf").replace(".nan", "nan"))
+
+
+_ValueLoader.add_constructor(_INT_TAG, _int)
+_ValueLoader.add_constructor(_FLOAT_TAG, _float)
+
+
 def parse_value(text: str, what: str) -> Any:
-    """VALUE is YAML: ``0.02``, ``6h``, ``null``, ``[a, b]``."""
+    """VALUE is YAML: ``0.02``, ``6h``, ``null``, ``[a, b]`` (numbers as YAML 1.2 reads them)."""
+    if not text.strip():
+        return None
     try:
-        return yaml.safe_load(text) if text.strip() else None
+        return yaml.load(text, Loader=_ValueLoader)  # a SafeLoader with YAML 1.2's numbers
     except yaml.YAMLError as e:
         why = " ".join(str(getattr(e, "problem", None) or e).split())
         raise InputError(f"{what}: the value is not valid YAML: {why}") from None
@@ -117,6 +156,9 @@ def _show(value: Any) -> str:
 
 def _range_values(rng: str, what: str) -> list[Any]:
     parts = rng.split(":")
+    if len(parts) != 3 and len(parts) > 1 and "," not in rng:
+        why = f"no step (e.g. {rng}:1)" if len(parts) == 2 else f"{len(parts)} parts"
+        raise InputError(f"{what}: RANGE is a,b,c or start:stop:step (stop included); {rng!r} has {why}")
     if len(parts) == 3 and "," not in rng:
         a, b, s = (p.strip() for p in parts)
         if all(_NUMBER.fullmatch(p) for p in (a, b, s)):
@@ -178,7 +220,7 @@ def plan_source_of_fixture(doc: Document) -> PlanSource:
 
 
 def plan_source_of_file(path: str | FsPath) -> PlanSource:
-    doc = parse_text(read_text(path), str(path))
+    doc = load_document(path, PLAN)  # a plan's limits, as ``load_plan`` reads it
     return PlanSource(doc, (), doc.data)
 
 

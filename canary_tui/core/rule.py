@@ -37,6 +37,8 @@ class ActionKind(StrEnum):
 
 _PASS, _FAIL, _NODATA = Status.PASS, Status.FAIL, Status.NODATA
 _EMPTY = Reading()
+_new = tuple.__new__  # GateResult(...) without its keyword handling: what NamedTuple._make does
+assert GateResult._fields == ("name", "status", "canary", "stable", "reason", "fails", "nodata", "warnings", "stats")
 
 
 def _no_counts() -> Mapping[str, int]:
@@ -137,13 +139,16 @@ def advance(
     if readings is None or state.done:
         return Step(state, tuple(events))
 
-    # 2. evaluate every gate with the current phase's thresholds
-    fails = dict(state.fails)
-    nodata = dict(state.nodata)
+    # 2. evaluate every gate with the current phase's thresholds. The counts' mappings stay the
+    # state's own while no count moves (most evaluations of a healthy release): no copy, no new proxy.
+    old_fails, old_nodata = state.fails, state.nodata
+    fails: dict[str, int] | None = None
+    nodata: dict[str, int] = {}
     results = []
     weighted = total = 0.0
     clean = True  # no gate in fail or nodata
     get = readings.get
+    new = _new
     judges = plan.judges(state.phase_index)
     judged_states = dict(state.judges) if judges else None
     for name, thresholds, unit, weight in plan.rows(state.phase_index):
@@ -152,29 +157,35 @@ def advance(
             assert judged_states is not None
             j = evaluate_judge(name, judges[name], judged_states.get(name), r, now, state.evaluations + 1)
             judged_states[name] = j.state
-            status, reason = j.status, j.reason
-            if status is _NODATA and not j.counts_nodata:  # warming up: no count toward noDataLimit
-                fails[name], clean = 0, False
-                results.append(GateResult(name, status, j.canary, j.stable, reason, 0, nodata[name], r[4], j.stats))
-                total += weight
-                continue
+            status, reason, canary, stable, stats = j.status, j.reason, j.canary, j.stable, j.stats
+            warming = status is _NODATA and not j.counts_nodata
         else:
             status, reason = judge(name, thresholds, r, unit)
-            j = None
-        if status is _FAIL:
-            f, n, clean = fails[name] + 1, 0, False
+            canary, stable, stats, warming = r[0], r[1], None, False
+        if status is _PASS:
+            f = n = 0
+            weighted += weight
+        elif warming:  # a judge warming up: nodata that does not count toward noDataLimit
+            f, n, clean = 0, old_nodata[name], False
+        elif status is _FAIL:
+            f, n, clean = old_fails[name] + 1, 0, False
         elif status is _NODATA:
-            f, n, clean = 0, nodata[name] + 1, False
+            f, n, clean = 0, old_nodata[name] + 1, False
         else:
             f = n = 0
-            weighted += weight * (1.0 if status is _PASS else 0.5)
-        fails[name] = f
-        nodata[name] = n
-        if j is None:
-            results.append(GateResult(name, status, r[0], r[1], reason, f, n, r[4]))
-        else:
-            results.append(GateResult(name, status, j.canary, j.stable, reason, f, n, r[4], j.stats))
+            weighted += weight * 0.5
+        results.append(new(GateResult, (name, status, canary, stable, reason, f, n, r[4], stats)))
         total += weight
+        if fails is None:
+            try:
+                if f == old_fails[name] and n == old_nodata[name]:
+                    continue
+            except KeyError:  # a state that never counted this gate (one read back from elsewhere)
+                pass
+            fails, nodata = dict(old_fails), dict(old_nodata)
+        fails[name], nodata[name] = f, n
+    fails_map = MappingProxyType(fails) if fails is not None else old_fails
+    nodata_map = MappingProxyType(nodata) if fails is not None else old_nodata
     score = round(100.0 * weighted / total, 2) if total else 0.0
     phase = plan.phases[state.phase_index]
     judged = judge_checks(state, plan, now, checks) if plan.checks else None
@@ -183,8 +194,8 @@ def advance(
         started_at=state.started_at,
         phase_index=state.phase_index,
         phase_start=state.phase_start,
-        fails=MappingProxyType(fails),
-        nodata=MappingProxyType(nodata),
+        fails=fails_map,
+        nodata=nodata_map,
         held=state.held,
         held_by=state.held_by,
         evaluations=state.evaluations + 1,
@@ -304,13 +315,22 @@ def _apply_action(state: State, plan: Plan, action: Action, now: datetime, event
         taken(True)
         return _finish(state, plan, Outcome.ROLLED_BACK, now, f"rolled back by {action.actor}", events, "rollback")
     # promote
-    if state.last is not None and state.last.any_fail:
-        failing = [r.reason for r in state.last.results if r.status is Status.FAIL]
-        failing += [f"check {c.name}: {c.reason}" for c in state.last.checks if c.status is Status.FAIL]
-        taken(False, "the previous evaluation had a failing gate: " + "; ".join(failing))
+    why = promote_refusal(state)
+    if why is not None:
+        taken(False, why)
         return state
     taken(True)
     return _promote(state, plan, now, f"promoted by {action.actor}", events)
+
+
+def promote_refusal(state: State) -> str | None:
+    """Why an operator's promote is refused in ``state`` (the previous evaluation had a failing gate
+    or check), or None: what the control room asks before it says "sent"."""
+    if state.last is None or not state.last.any_fail:
+        return None
+    failing = [r.reason for r in state.last.results if r.status is Status.FAIL]
+    failing += [f"check {c.name}: {c.reason}" for c in state.last.checks if c.status is Status.FAIL]
+    return "the previous evaluation had a failing gate: " + "; ".join(failing)
 
 
 def _promote(state: State, plan: Plan, now: datetime, reason: str, events: list[Event]) -> State:

@@ -83,6 +83,19 @@ class SampleArray(Sequence[float | None]):
     def nbytes(self) -> int:
         return self._a.itemsize * len(self._a)
 
+    @property
+    def doubles(self) -> array[float]:
+        """The samples as stored, NaN for "no data" (read-only by convention): for loops that read
+        millions of samples by index, where a Python-level ``__getitem__`` per sample would dominate."""
+        return self._a
+
+
+def doubles(samples: Sequence[float | None]) -> array[float]:
+    """Any samples as an ``array('d')`` with NaN for no data (a SampleArray's own, without a copy)."""
+    if isinstance(samples, SampleArray):
+        return samples.doubles
+    return SampleArray.of(samples).doubles
+
 
 _NAN = float("nan")
 
