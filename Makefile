@@ -1,5 +1,5 @@
 # Shortcuts; the scripts do the work (they need only bash and Python 3.11+).
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench screenshots clean
 
 demo:
 	scripts/demo
@@ -19,6 +19,9 @@ typecheck:
 bench:
 	scripts/venv test
 	.venv/bin/python benchmarks/run_all.py
+
+screenshots:
+	scripts/screenshots
 
 clean:
 	rm -rf .venv build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

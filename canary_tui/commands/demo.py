@@ -33,11 +33,12 @@ def _scenarios() -> list[str]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    names = _scenarios()  # a small table of data classes: the help names every one of them
     p.add_argument(
         "--scenario",
         default="healthy",
         metavar="NAME",
-        help="healthy (default), error-spike, latency-regression, metrics-gap, crashloop; --list-scenarios says more",
+        help=f"{names[0]} (default), {', '.join(names[1:])}; --list-scenarios says what each shows",
     )
     p.add_argument("--list-scenarios", action="store_true", help="list the scenarios and what they show")
     add_output_arguments(p)

@@ -64,8 +64,8 @@ def quit_summary(controller: Controller) -> list[str]:
     if state is None:
         first = f"{plan.name}: quit before the first evaluation; nothing was changed."
     elif state.outcome is not None and not (state.outcome is Outcome.INCOMPLETE and _quit(state.reason)):
-        phase = plan.phases[state.phase_index].name
-        first = f"{plan.name}: {state.outcome.value} in {phase}: {clean(state.reason, 200)}"
+        name = plan.phases[state.phase_index].name
+        first = f"{plan.name}: {state.outcome.value} in {name}: {clean(state.reason, 200)}"
     else:
         phase = plan.phases[state.phase_index]
         weight = state.canary_weight(plan)

@@ -206,18 +206,33 @@ def _axis(fr: Frame, lo: float, hi: float, unit: str, y) -> list[str]:  # type: 
 
 
 def _time_ticks(fr: Frame, baseline: float) -> list[str]:
+    """Wall-clock (UTC) labels at round times: every 1, 2, 5, 10, 15, 30 s or min, 1, 2, 3, 6, 12 h...,
+    at whole multiples of the step (05:35, 05:40, not the first evaluation plus a step)."""
     span = fr.t1 - fr.t0
     if span <= 0:
-        return [f'<text class="ax" x="{LEFT}" y="{baseline}">+0s</text>']
+        return [f'<text class="ax" x="{LEFT}" y="{baseline}">{escape(_clock(fr.t0, 60))} UTC</text>']
     step = next((s for s in NICE_STEPS if span / s <= 9), NICE_STEPS[-1])
     out = []
-    t = 0.0
-    while t <= span + 1e-6:
-        x = fr.x(fr.t0 + t)
-        anchor = "start" if t == 0 else "middle"
-        out.append(f'<text class="ax" x="{x:.1f}" y="{baseline}" text-anchor="{anchor}">+{_short(t)}</text>')
+    t = math.ceil(fr.t0 / step - 1e-9) * step
+    first = True
+    while t <= fr.t1 + 1e-6:
+        x = fr.x(t)
+        label = _clock(t, step) + (" UTC" if first else "")
+        anchor = "start" if first and x - LEFT < 40 else "end" if fr.t1 - t < step / 3 else "middle"
+        out.append(f'<text class="ax" x="{x:.1f}" y="{baseline}" text-anchor="{anchor}">{escape(label)}</text>')
         t += step
+        first = False
     return out
+
+
+def _clock(t: float, step: float) -> str:
+    """A time tick: ``05:35`` (``05:35:30`` when ticks are seconds apart, ``02-19`` at midnight)."""
+    from datetime import UTC, datetime
+
+    at = datetime.fromtimestamp(t, UTC)
+    if step >= 86400 or (step >= 3600 and at.hour == at.minute == 0):
+        return f"{at:%m-%d}"
+    return f"{at:%H:%M:%S}" if step % 60 else f"{at:%H:%M}"
 
 
 def _ticks(lo: float, hi: float) -> list[float]:

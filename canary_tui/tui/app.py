@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.containers import Grid, Horizontal
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Footer
@@ -35,8 +35,10 @@ from .model import Changes, PhaseRow, RoomModel, Tone
 from .modes import Mode, get_mode
 from .source import RoomSource, RunLog, run_log_of
 from .themes import EXTRA_THEMES, HIGH_CONTRAST
+from .toasts import ToastRepaint
 from .widgets.alert import AlertBanner
 from .widgets.events import EventLog
+from .widgets.fold import FoldSign, Room
 from .widgets.gates import GatePanel
 from .widgets.header import RoomHeader
 from .widgets.phases import PhaseProgress
@@ -59,7 +61,7 @@ STYLES = ("control_room.tcss",)
 STANDARD = 100
 WIDE = 180
 BOARD_WIDTH, TALL = 150, 45  # watch mode adds the wall board from 150x45
-EVENTS_MIN, PEEK = 9, 4  # standard size: the event log's least height, the pod lines kept in view below it
+PACE = Binding.Group("Pace")
 
 
 class SnapshotReady(Message):
@@ -77,7 +79,7 @@ class ControllerEnded(Message):
         self.error = error
 
 
-class ControlRoom(RoomKeys, App[int]):
+class ControlRoom(RoomKeys, ToastRepaint, App[int]):
     """Watch and steer one controller. Built by ``make_app``."""
 
     TITLE = "canary-tui"
@@ -94,11 +96,12 @@ class ControlRoom(RoomKeys, App[int]):
         Binding("h", "hold", "Hold", id="hold"),
         Binding("h", "resume", "Resume", id="resume"),
         Binding("r", "rollback", "Rollback", id="rollback"),
-        Binding("space", "pause", "Pause", key_display="␣", id="pause"),
-        Binding("space", "play", "Play", key_display="␣", id="play"),
-        Binding("plus,equals_sign", "faster", "Speed", key_display="+/-", id="faster"),
+        # the clock's keys under one word in the footer ("␣ +/- n Pace"): it fits 80 columns with them
+        Binding("space", "pause", "Pause", key_display="␣", id="pause", group=PACE),
+        Binding("space", "play", "Play", key_display="␣", id="play", group=PACE),
+        Binding("plus,equals_sign", "faster", "Speed", key_display="+/-", id="faster", group=PACE),
         Binding("minus", "slower", "Slower", show=False, id="slower"),
-        Binding("n", "step", "Step", id="step"),
+        Binding("n", "step", "Step", id="step", group=PACE),
         Binding("g", "charts", "Charts", id="charts"),
         Binding("slash", "filter", "Filter", key_display="/", id="filter"),
         Binding("s", "sort", "Sort pods", show=False, id="sort"),
@@ -141,7 +144,6 @@ class ControlRoom(RoomKeys, App[int]):
         self._charts: ChartsScreen | None = None
         self._keys_state: tuple[bool, ...] = ()
         self._panel_list: list[LinesWidget] | None = None
-        self._events_lines: int | None = None  # the event log's height set for the standard size
 
     # ------------------------------------------------------------------ layout
 
@@ -158,7 +160,8 @@ class ControlRoom(RoomKeys, App[int]):
 
             yield WatchBar(id="watchbar")
             yield StaleBanner(id="stale")
-        with VerticalScroll(id="room"):
+        with Room(id="room"):
+            yield FoldSign(id="fold")
             if self.watching:
                 from .widgets.wall import WallBoard
 
@@ -171,7 +174,8 @@ class ControlRoom(RoomKeys, App[int]):
             with Horizontal(id="row-live", classes="row"):
                 yield EventLog(id="events")
                 yield PodPanel(plan.canary.version, id="pods")
-        yield Footer(compact=True)
+        # under 100 columns the palette's key leaves the footer to the room's own keys (? lists it)
+        yield Footer(compact=True, show_command_palette=self.size.width >= STANDARD)
 
     @staticmethod
     def _size_classes(screen: Screen[Any], width: int, height: int) -> None:
@@ -186,26 +190,8 @@ class ControlRoom(RoomKeys, App[int]):
     def on_resize(self, event: events.Resize) -> None:
         if self.screen_stack:
             self._size_classes(self.screen_stack[0], event.size.width, event.size.height)
-            self.call_after_refresh(self._fit_events)
-
-    def _fit_events(self) -> None:
-        """Standard size: the event log takes the lines the panels above leave, less PEEK lines for
-        the pod table's title and first rows (so the pods are seen to be there, just below)."""
-        try:
-            room = self.query_one("#room")
-            above = self.query_one("#row-state").outer_size.height
-            log = self.query_one(EventLog)
-        except NoMatches:
-            return
-        lines = max(EVENTS_MIN, room.size.height - above - PEEK) if above else None
-        if not self.screen_stack[0].has_class("-standard"):
-            lines = None  # the style sheet's height
-        if lines != self._events_lines:
-            self._events_lines = lines
-            if lines is None:
-                log.styles.clear_rule("height")
-            else:
-                log.styles.height = lines
+            with contextlib.suppress(NoMatches):
+                self.screen_stack[0].query_one(Footer).show_command_palette = event.size.width >= STANDARD
 
     def on_mount(self) -> None:
         if self.start_theme:
@@ -296,8 +282,6 @@ class ControlRoom(RoomKeys, App[int]):
             self.query_one(PodPanel).pods = model.pods
         if changes.rows:
             self.query_one(EventLog).add(changes.rows)
-        if changes.evaluated and model.applied <= 3:  # the gate panel found its height: fit the log under it
-            self.call_after_refresh(self._fit_events)
         self.query_one(RoomHeader).outcome = state.outcome
         self.query_one(AlertBanner).text = model.alert or ""
         self._show_time()

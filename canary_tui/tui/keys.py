@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual import work
 from textual.app import App
 
-from ..core.rule import ActionKind
+from ..core.rule import ActionKind, promote_refusal
 from .look import Look
 from .model import RoomModel
 from .modes import STEERING, TIME, WRITING, Control, Mode
@@ -120,7 +120,7 @@ class RoomKeys(_Base):
         if control in WRITING:
             return True if self.run_log is not None else None
         if control in STEERING | TIME and self.done:
-            return None  # shown, but disabled: the release is decided
+            return False  # the release is decided: the footer no longer offers to steer or pace it
         if control in STEERING and state is None:
             return None
         return True
@@ -175,6 +175,9 @@ class RoomKeys(_Base):
         if self.done:
             return
         cast("Controller", self.controller).submit(kind, self.actor)
+        state = self.model.state
+        if kind is ActionKind.PROMOTE and state is not None and promote_refusal(state) is not None:
+            return  # the controller refuses it (and logs it): its "refused" toast says why, no "sent" first
         self.notify(f"{kind.value} sent as {self.actor}", markup=False, timeout=3)
 
     def action_pause(self) -> None:

@@ -105,14 +105,49 @@ def chart_range(series: Iterable[Sequence[float | None]]) -> tuple[float, float]
     return lo, hi + (hi - lo) * 0.08
 
 
-def time_ticks(span_seconds: float, most: int) -> tuple[int, list[float]]:
-    """Round ticks for a time axis of ``span_seconds`` from its start: the step (seconds) and the
-    offsets of at most ``most`` ticks (5 s, 1 min, 15 min, 1 h, ...)."""
+def wall_ticks(start: float, end: float, most: int) -> tuple[int, list[float]]:
+    """Round ticks for a time axis from ``start`` to ``end`` (epoch seconds, the controller's clock):
+    the step (seconds: 1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10, 15, 30 min, 1 h, ...) and at most ``most``
+    ticks at whole multiples of it on the wall clock (05:35, 05:40, ..., not 05:33:20, 05:38:20)."""
     most = max(2, most)
-    step = next((s for s in TICK_STEPS if span_seconds / s <= most - 1), TICK_STEPS[-1])
-    while span_seconds / step > most - 1:
+    span = max(0.0, end - start)
+    step = next((s for s in TICK_STEPS if span / s <= most - 1), TICK_STEPS[-1])
+    while span / step > most - 1:
         step *= 2
-    return step, [float(k * step) for k in range(int(span_seconds // step) + 1)]
+    first = math.ceil(start / step) * step
+    count = int((end - first) // step) + 1 if end >= first else 0
+    return step, [float(first + k * step) for k in range(count)]
+
+
+def value_ticks(lo: float, hi: float, most: int) -> tuple[float, list[float]]:
+    """Round ticks for a value axis, as many as fit in ``most`` (at least two when the axis has a
+    span): steps of 1, 2, 2.5 or 5 times a power of ten, at whole multiples of the step (0, 0.05,
+    0.1, 0.15, not 0.046, 0.093, 0.139)."""
+    span = hi - lo
+    if not (math.isfinite(span) and span > 0):
+        return 1.0, [lo]
+    top = math.floor(math.log10(span))
+    steps = sorted(m * 10.0**e for e in range(top - 3, top + 1) for m in (1, 2, 2.5, 5))
+    fallback: tuple[float, list[float]] | None = None
+    for step in steps:
+        first = math.ceil(lo / step - 1e-9)
+        last = math.floor(hi / step + 1e-9)
+        ticks = [0.0 if k == 0 else k * step for k in range(first, last + 1)]
+        if 2 <= len(ticks) <= max(2, most):
+            return step, ticks
+        if len(ticks) >= 1:
+            fallback = (step, ticks)
+    return fallback or (span, [lo])
+
+
+def value_label(value: float, step: float) -> str:
+    """A value tick's label with the decimals its step needs (0.05 -> ``0.15``, 2.5 -> ``7.5``)."""
+    if value == 0:
+        return "0"
+    decimals = 0
+    while decimals < 9 and abs(step * 10**decimals - round(step * 10**decimals)) > 1e-6:
+        decimals += 1
+    return f"{value:.{decimals}f}"
 
 
 def tick_label(seconds_of_day: int, step: int) -> str:

@@ -128,7 +128,7 @@ def test_a_controller_crash_is_shown_and_the_app_stays_usable():
             assert "the controller stopped with an error: RuntimeError('metrics adapter bug')" in screen_text(app)
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
-            assert app.check_action("rollback", ()) is None  # nothing left to steer
+            assert app.check_action("rollback", ()) is False  # nothing left to steer: no longer offered
 
     run(scenario())
     assert isinstance(app.error, RuntimeError)

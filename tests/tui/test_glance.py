@@ -9,15 +9,19 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from textual.widgets import Footer, Input
+from layout_check import CHART_PANELS, assert_no_cell_outside_a_panel, screen_lines, shown_region, visible
+from textual.widgets import Input
 from tmuxhelp import ROOT
 from tui_helpers import run, screen_text
 
 from canary_tui.tui.scales import mark, spark, value_scale
+from canary_tui.tui.screens.charts import ChartBox, ChartsScreen
 from canary_tui.tui.widgets.alert import AlertBanner
 from canary_tui.tui.widgets.events import EventLog
+from canary_tui.tui.widgets.fold import FoldSign
 from canary_tui.tui.widgets.gates import GatePanel
 from canary_tui.tui.widgets.header import RoomHeader
 from canary_tui.tui.widgets.phases import PhaseProgress
@@ -25,22 +29,27 @@ from canary_tui.tui.widgets.pods import PodPanel
 from canary_tui.tui.widgets.signals import GateSignals
 
 SIZES = [(80, 24), (120, 40), (200, 60)]
-MID_RUN = 9
+MID_RUN, DONE = 9, 14  # spike.yaml: in expansion; rolled back in majority at 13m
 ALERT = "metrics unavailable: connection refused; rollback in 15m0s if it persists"
+RESULT = "RolledBack in majority: error_rate 0.083"
 
 
-def visible(app, widget) -> bool:
-    """The widget's whole region is on the screen (not scrolled out of the room's view)."""
-    region = widget.region
-    return bool(region.height) and region.y >= 0 and region.bottom <= app.size.height
+def pod_rows_shown(app) -> list[str]:
+    """The pod names drawn in the pod panel's table (rows under its heading), as on the screen."""
+    panel = app.query_one(PodPanel)
+    region = shown_region(app, panel.table)
+    lines = screen_lines(app)[region.y + 1 : region.bottom]  # under the heading
+    names = [p.name for p in panel.shown]
+    return [line[region.x : region.right] for line in lines if any(n[-5:] in line for n in names)]
 
 
-def test_each_size_class_shows_what_it_promises(room):
+@pytest.mark.parametrize("evaluations", [MID_RUN, DONE], ids=["mid-run", "rolled-back"])
+def test_each_size_class_shows_what_it_promises(room, evaluations):
     r = room()
 
     async def scenario():
         async with r.app.run_test(size=(80, 24)) as pilot:
-            await r.step_to(pilot, MID_RUN)
+            await r.step_to(pilot, evaluations)
             for width, height in SIZES:
                 await pilot.resize_terminal(width, height)
                 await pilot.pause(0.2)
@@ -53,35 +62,96 @@ def test_each_size_class_shows_what_it_promises(room):
                     assert visible(app, app.query_one(panel)), (width, panel)
                 text = screen_text(app)
                 assert app.model.waiting(app.model.now)[0][:20] in text
+                sign = app.query_one(FoldSign)
                 if width >= 120:
-                    # the signals, the whole event log with its newest line, and the pod summary
+                    # the signals, the whole event log with its newest line (the result, once decided),
+                    # the pod summary and pod rows; nothing below the fold
                     assert visible(app, app.query_one(GateSignals))
                     assert visible(app, app.query_one(EventLog))
                     assert app.model.rows[-1].text[:40] in text
-                    assert re.search(r"Pods \d+ · canary \d+ \(\d+ ready", text)
-                if width >= 200:
+                    if evaluations == DONE:
+                        assert RESULT in text and app.model.rows[-1].kind == "result"
                     assert visible(app, app.query_one(PodPanel))
+                    assert re.search(r"Pods \d+ · canary \d+ \(\d+ ready", text)
+                    assert len(pod_rows_shown(app)) >= (1 if width == 120 else 3)
+                    assert not sign.display and not app.query_one("#room").show_vertical_scrollbar
+                else:
+                    # compact: what is below the fold is named at the bottom edge of the room
+                    assert sign.display and visible(app, sign)
+                    assert "▼ more below: Golden signals · Events · Pods" in text
+                if width >= 200:
                     assert app.query_one(GateSignals).spark_width >= 60  # history uses the width
                 assert_no_cell_outside_a_panel(app)
+            # back to 80 columns, scrolled to the end: nothing is below any more, and the sign goes
+            await pilot.resize_terminal(80, 24)
+            await pilot.pause(0.2)
+            await pilot.press("end")
+            await pilot.pause(0.2)
+            assert not r.app.query_one(FoldSign).display
+            assert visible(r.app, r.app.query_one(PodPanel))
+            assert_no_cell_outside_a_panel(r.app)
 
     run(scenario())
 
 
-def assert_no_cell_outside_a_panel(app) -> None:
-    """Every drawn cell belongs to a widget's region: the panels, the header, the footer, the banner
-    (or is the room's scrollbar, in the last column)."""
-    lines = [strip.text for strip in app.screen._compositor.render_strips()]
-    regions = [
-        w.region
-        for w in app.screen_stack[0].query(
-            "RoomHeader, AlertBanner, PhaseProgress, GatePanel, GateSignals, EventLog, PodPanel"
-        )
-    ]
-    regions.append(app.query_one(Footer).region)
-    for y, line in enumerate(lines):
-        for x, char in enumerate(line[: app.size.width - 1]):
-            if char != " " and not any(reg.contains(x, y) for reg in regions):
-                raise AssertionError(f"{char!r} at ({x}, {y}) outside every panel:\n{line}")
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_charts_screen_keeps_every_glyph_in_its_panel(room, size):
+    r = room()
+
+    async def scenario():
+        async with r.app.run_test(size=size) as pilot:
+            await r.step_to(pilot, DONE)
+            await pilot.press("g")
+            await r.until(pilot, lambda: isinstance(r.app.screen, ChartsScreen))
+            await pilot.pause(0.2)
+            lines = screen_lines(r.app)
+            assert lines[0].strip().endswith(")")  # the title and legend are not cut
+            assert_no_cell_outside_a_panel(r.app, CHART_PANELS, "#charts-body")
+            # x ticks at round wall-clock times, y ticks at round values (in the first chart)
+            box = r.app.screen.query(ChartBox).first()
+            inner = [line[box.region.x : box.region.right] for line in lines[box.region.y : box.region.bottom]]
+            times = [t for line in inner for t in re.findall(r"\b(\d\d):(\d\d)\b", line)]
+            minutes = [int(h) * 60 + int(m) for h, m in times]
+            assert len(minutes) >= 2
+            step = minutes[1] - minutes[0]
+            assert step in (1, 2, 5, 10, 15, 30, 60) and all(m % step == 0 for m in minutes), times
+            values = [float(v) for line in inner for v in re.findall(r"│ *(\d+(?:\.\d+)?)┤", line)]
+            assert len(values) >= 2, inner
+            values.sort()
+            gap = values[1] - values[0]
+            assert all(abs(v / gap - round(v / gap)) < 1e-6 for v in values), values
+            assert re.fullmatch(r"[125]0*|2\.5|0\.0*[125]|0\.0*25", f"{gap:g}"), gap
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_watch_screen_shows_what_it_promises(tmp_path, monkeypatch, size):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "watch"))
+    from watch_helpers import WRITTEN, Wall, demo_state, follower, pin, watch_app
+
+    monkeypatch.chdir(tmp_path)
+    app = watch_app(follower(pin(demo_state(Path("state.json"), "smoke-failure")), Wall(WRITTEN + 2)))
+
+    async def scenario():
+        async with app.run_test(size=size) as pilot:
+            deadline = 100
+            while (app.model.state is None or not app.model.state.done) and deadline:
+                deadline -= 1
+                await pilot.pause(0.05)
+            await pilot.pause(0.2)
+            text = screen_text(app)
+            assert "READ-ONLY" in text and visible(app, app.query_one(GatePanel))
+            if size[0] >= 120:
+                for panel in (GateSignals, EventLog, PodPanel):
+                    assert visible(app, app.query_one(panel)), panel
+                assert app.model.rows[-1].kind == "result" and app.model.rows[-1].text[:40] in text
+                assert len(pod_rows_shown(app)) >= 1
+            else:
+                assert "▼ more below:" in text
+            assert_no_cell_outside_a_panel(app)
+
+    run(scenario())
 
 
 def test_sparkline_scales_let_noise_look_like_noise():
@@ -144,17 +214,25 @@ def test_a_refused_promote_says_refused_and_why(room):
     r = room()
 
     async def scenario():
-        async with r.app.run_test(size=(120, 40)) as pilot:
+        async with r.app.run_test(size=(120, 40), notifications=True) as pilot:
             await r.step_to(pilot, 13)  # error_rate failed at the last evaluation
             await pilot.press("p", "y")
             await r.until(pilot, lambda: any("refused" in n.message for n in r.app._notifications))
-            message = next(n.message for n in r.app._notifications if "refused" in n.message)
+            messages = [n.message for n in r.app._notifications]
+            message = next(m for m in messages if "refused" in m)
             assert message.startswith("promote refused: ") and "failing gate" in message
+            assert "error_rate 0.071 > 0.050" in message  # and why
+            assert not any("sent as" in m for m in messages), messages  # no "sent" before the refusal
             # the toast stays clear of the event log's newest lines
             await pilot.pause(0.3)
             log = r.app.query_one(EventLog).region
-            for toast in r.app.screen.query("Toast"):
+            toasts = list(r.app.screen.query("Toast"))
+            assert toasts
+            for toast in toasts:
                 assert not toast.region.overlaps(log.translate((0, log.height - 4)).intersection(log))
+            # an accepted action still says it was sent
+            await pilot.press("h")
+            await r.until(pilot, lambda: any("hold sent as" in n.message for n in r.app._notifications))
 
     run(scenario())
 
@@ -187,6 +265,11 @@ def test_the_pod_filter_shows_what_is_typed(room):
             assert visible(r.app, field)
             line = screen_text(r.app).splitlines()[field.region.y]
             assert "v2" in line[field.region.x : field.region.right]
+            # the room does not scroll for it: the gates, phases and events stay where they were
+            for panel in (GatePanel, PhaseProgress, EventLog):
+                assert visible(r.app, r.app.query_one(panel)), panel
+            assert r.app.query_one("#room").scroll_y == 0
+            assert "esc Clear filter" in screen_text(r.app).splitlines()[-1]
 
     run(scenario())
 

@@ -140,7 +140,14 @@ def test_steering_keys_are_disabled_once_decided(room):
             for key in ("p", "h", "r", "space", "plus", "n"):
                 await pilot.press(key)
                 assert not isinstance(r.app.screen, ConfirmScreen)
-            assert r.app.check_action("promote", ()) is None  # shown, but dimmed
+            # no longer offered: the footer shows neither steering nor pacing keys after the outcome
+            for action in ("promote", "hold", "rollback", "pause", "play", "faster", "step"):
+                assert r.app.check_action(action, ()) is False
+            await pilot.pause()
+            footer = screen_text(r.app).splitlines()[-1]
+            for word in ("Promote", "Hold", "Rollback", "Pace", "Play", "Pause", "Speed", "Step"):
+                assert word not in footer, footer
+            assert "Charts" in footer and "Quit" in footer
             assert r.app.is_running
 
     run(scenario())
@@ -304,8 +311,8 @@ def test_s_and_header_clicks_sort_the_pods(room):
             assert panel.sort_column == "restarts"
             assert panel.shown[-1].restarts == 1
             table = panel.table
-            widths = table._fitted()
-            x = sum(widths[k] + 2 for k in ("name", "version", "phase", "ready")) + 1
+            widths, gap = table._fitted()
+            x = sum(widths[k] + gap for k in ("name", "version", "phase", "ready")) + 1
             await pilot.click(PodTable, offset=(x, 0))  # the "restarts" heading: again, so reversed
             await pilot.pause()
             assert panel.sort_reverse and panel.shown[0].restarts == 1

@@ -1,8 +1,9 @@
 """SVG snapshots of watch mode, from state files written by the real demo controller (fixed virtual
-clock, fixed driver, a wall clock the test sets): the READ-ONLY screen, the wall board on a big
-terminal, the stale banner, the help screen, the high-contrast theme.
+clock, fixed driver, a wall clock the test sets): the READ-ONLY screen in the three size classes, the
+wall board on a big terminal, the stale banner, the help screen, the high-contrast theme.
 
-Each was looked at (converted to PNG) before it was accepted; ``--snapshot-update`` rewrites them.
+The layout is the style sheet's alone (no size is computed after a refresh). Each was looked at
+(converted to PNG with rsvg-convert) before it was accepted; ``--snapshot-update`` rewrites them.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ def shown(app):
     return run_before
 
 
-@pytest.mark.parametrize("size", [pytest.param((120, 40), id="120x40"), pytest.param((200, 60), id="200x60")])
+@pytest.mark.parametrize(
+    "size",
+    [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40"), pytest.param((200, 60), id="200x60")],
+)
 def test_read_only_mid_release(snap_compare, here, size):
     app = watch_app(follower(pin(demo_state(here, "smoke-failure", evaluations=23)), Wall(WRITTEN + 2)))
     assert snap_compare(app, terminal_size=size, run_before=shown(app))

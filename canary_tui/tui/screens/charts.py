@@ -19,7 +19,7 @@ from ...sanitize import clean
 from ..history import Point
 from ..look import Look
 from ..model import RoomModel
-from ..scales import ABOVE, BELOW, chart_range, tick_label, time_ticks
+from ..scales import ABOVE, BELOW, chart_range, tick_label, value_label, value_ticks, wall_ticks
 
 RGB = tuple[int, int, int]
 WIDE = 150  # the same breakpoint as the main screen
@@ -54,8 +54,15 @@ class GateChart(PlotextPlot):
     def __init__(self, gate: Gate) -> None:
         super().__init__(id=f"chart-{gate.name}")
         self.gate = gate
+        self._drawn: tuple[RoomModel, Look, datetime] | None = None
+
+    def on_resize(self) -> None:
+        """The ticks follow the chart's size: drawn again once the layout gave it one."""
+        if self._drawn is not None:
+            self.draw(*self._drawn)
 
     def draw(self, model: RoomModel, look: Look, start: datetime) -> None:
+        self._drawn = (model, look, start)
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -70,7 +77,7 @@ class GateChart(PlotextPlot):
             return
         # x: seconds since the first evaluation, labelled in the controller's clock (virtual in
         # replay) with round ticks; y: from the data, the levels marked where they fall on it
-        origin = points[0].at
+        origin: datetime = points[0].at
         span = max(1.0, (points[-1].at - origin).total_seconds())
 
         def x(at: datetime) -> float:
@@ -85,12 +92,18 @@ class GateChart(PlotextPlot):
             return
         pods = gate.source is GateSource.PODS
         lo, hi = chart_range([[p.canary for p in points], [] if pods else [p.stable for p in points]])
+        columns = self.size.width if self.size.width >= 20 else 60  # (not laid out yet: redrawn on resize)
+        rows = max(3, (self.size.height if self.size.height >= 9 else 12) - 6)  # the plot's, between the axes
+        hi = lo + (hi - lo) * rows / (rows - 1)  # the top row stays clear of the data: phase names go there
         plt.ylim(lo, hi)
         plt.xlim(0, span)
-        columns = self.size.width if self.size.width >= 20 else 60  # (not laid out yet: redrawn on resize)
-        step, ticks = time_ticks(span, max(2, (columns - 8) // 10))
-        base = origin.hour * 3600 + origin.minute * 60 + origin.second
-        plt.xticks(ticks, [tick_label(base + int(t), step) for t in ticks])
+        # x: ticks at round times on the wall clock (every 1, 2, 5, 10, 15, 30 min...), not at the
+        # first evaluation plus a step; y: ticks at round values
+        t0 = origin.timestamp()
+        step, ticks = wall_ticks(t0, t0 + span, max(2, (columns - 8) // 10))
+        plt.xticks([t - t0 for t in ticks], [tick_label(int(t), step) for t in ticks])
+        vstep, values = value_ticks(lo, hi, rows // 3 + 1)  # a tick every third row or more: evenly spaced
+        plt.yticks(values, [value_label(v, vstep) for v in values])
         plt.xlabel(f"{origin:%Y-%m-%d} UTC")
         off = self._levels(plt, model.plan, gate, model, x, span, points, bad, warn, (lo, hi))
         if not pods:  # stable first, dotted, so the canary is drawn over it
@@ -105,7 +118,7 @@ class GateChart(PlotextPlot):
                 name = model.plan.phases[index].name if index < len(model.plan.phases) else str(index)
                 plt.text(clean(name, 16), x(at), hi, color=muted, alignment="left")
         last = points[-1]
-        title = f"now {fmt(last.canary, gate.unit)} ({last.status.value})"
+        title = f"now {fmt(last.canary, clean(gate.unit, 12))} ({last.status.value})"
         if off:
             title += "  ·  off the scale: " + ", ".join(off)
         plt.title(title)
@@ -116,7 +129,7 @@ class GateChart(PlotextPlot):
         on the value axis; the names of those above or below it (``fail >0.1 ↑``)."""
         lo, hi = yr
         off: list[str] = []
-        origin = points[0].at
+        origin: datetime = points[0].at
         starts = [(i, max(at, origin)) for i, at in sorted(model.phase_starts.items())] or [(0, origin)]
         for n, (index, at) in enumerate(starts):
             x0 = x(at)
@@ -134,7 +147,7 @@ class GateChart(PlotextPlot):
                 if lo <= level <= hi:
                     plt.plot([x0, max(x1, x0 + 1e-9)], [level, level], color=color, marker="braille")
                 else:
-                    label = f"{word} {sign}{fmt(level, gate.unit)} {ABOVE if level > hi else BELOW}"
+                    label = f"{word} {sign}{fmt(level, clean(gate.unit, 12))} {ABOVE if level > hi else BELOW}"
                     if label not in off:
                         off.append(label)
             if t.max_ratio_to_stable is not None:
@@ -201,19 +214,28 @@ class ChartsScreen(Screen[None]):
         self.look = look
         self.start = start
 
+    def title_text(self, width: int) -> Text:
+        """The title line and legend; shorter words when the whole does not fit in ``width``."""
+        look = self.look
+        long = width <= 0 or width >= 120
+        title = Text(no_wrap=True, overflow="ellipsis")
+        title.append("Charts", "bold")
+        title.append(f"  {clean(self.model.plan.name, 40)}: ", look.muted)
+        if long:
+            title.append("each gate over the whole run; ", look.muted)
+        title.append("canary", look.accent)
+        title.append(" vs ", look.muted)
+        title.append("stable", look.stable)
+        title.append(", levels (" if long else ", ", look.muted)
+        title.append("warn", look.warn)
+        title.append(", ", look.muted)
+        title.append("fail", look.bad)
+        title.append("), phases (vertical lines, named)" if long else ", phases (lines)", look.muted)
+        return title
+
     def compose(self) -> ComposeResult:
         plan = self.model.plan
-        title = Text()
-        title.append("Charts", "bold")
-        title.append(f"  {plan.name}: each gate over the whole run; ", self.look.muted)
-        title.append("canary", self.look.accent)
-        title.append(" vs ", self.look.muted)
-        title.append("stable", self.look.stable)
-        title.append(", levels (", self.look.muted)
-        title.append("warn", self.look.warn)
-        title.append(", ", self.look.muted)
-        title.append("fail", self.look.bad)
-        title.append("), phases (vertical lines, named)", self.look.muted)
+        title = self.title_text(self.app.size.width)
         yield Static(title, id="charts-title", markup=False)
         with VerticalScroll(id="charts-body"), Grid(id="charts-grid"):
             for gate in plan.gates:
@@ -230,7 +252,7 @@ class ChartsScreen(Screen[None]):
         rows = -(-n // columns)
         height = max(12, (self.size.height - 2) // rows)
         self.query_one("#charts-grid", Grid).styles.grid_rows = str(height)
-        self.call_after_refresh(self.redraw)  # the time ticks follow the width
+        self.query_one("#charts-title", Static).update(self.title_text(self.size.width))
 
     def redraw(self, look: Look | None = None) -> None:
         if look is not None:

@@ -42,6 +42,9 @@ class EventLog(ScrollView, can_focus=True):
         overflow-x: hidden;
         overflow-y: auto;
         scrollbar-size-vertical: 1;
+        /* the scrollbar's column is kept when it does not show: lines wrap at one width, and none
+         * loses its last character under a scrollbar that appears once the log overflows */
+        scrollbar-gutter: stable;
     }
     """
 
@@ -53,6 +56,9 @@ class EventLog(ScrollView, can_focus=True):
         self._per_row: deque[int] = deque()
         self._width = 0
         self._base = Style()
+        # follows the newest row until the operator scrolls up; kept across resizes, where the
+        # offset alone cannot tell (a shorter log has a larger max_scroll_y at the same offset)
+        self._following = True
 
     def on_mount(self) -> None:
         self.border_title = "Events"
@@ -67,7 +73,7 @@ class EventLog(ScrollView, can_focus=True):
         self._relayout()
 
     def add(self, rows: Iterable[EventRow]) -> None:
-        follow = self.scroll_offset.y >= self.max_scroll_y - 1
+        follow = self._following
         for row in rows:
             if len(self.rows) == self.rows.maxlen:
                 del self._lines[: self._per_row.popleft()]
@@ -78,6 +84,12 @@ class EventLog(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         if self.scrollable_content_region.width != self._width:
             self._relayout()
+        elif self._following:  # only the height changed: keep the newest row in view
+            self._to_end()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._following = new_value >= self.max_scroll_y - 1
 
     def _relayout(self) -> None:
         self._width = self.scrollable_content_region.width
@@ -85,13 +97,19 @@ class EventLog(ScrollView, can_focus=True):
         self._per_row.clear()
         for row in self.rows:
             self._append(row)
-        self._resize(True)
+        self._resize(self._following)
 
     def _resize(self, follow: bool) -> None:
         self.virtual_size = Size(self._width, len(self._lines))
         if follow:
-            self.scroll_end(animate=False, immediate=True)
+            self._to_end()
         self.refresh()
+
+    def _to_end(self) -> None:
+        """Show the newest row now. Forced: the scrollbar that allows scrolling shows only after the
+        next layout, and the newest row must not wait for it (nor stay hidden when it never comes)."""
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+        self._following = True
 
     def _append(self, row: EventRow) -> None:
         look = self._look

@@ -59,11 +59,12 @@ class PhaseProgress(LinesWidget):
         name_w = max(len(r.name) for r in self.rows)
         fixed = 1 + name_w + 4 + 4  # mark, name, weight, the gaps between the five columns
         # the words (time left, "rolled back here") before the bars: the bar gives way first
-        times = [self._times(row, look) for row in self.rows]
+        room = width - fixed - 4  # the words' room next to the shortest bar
+        times = [self._times(row, look, room) for row in self.rows]
         words = max([16, *(width_of(t) for t in times)])
         bar_w = max(4, min(48, (width - fixed) * 2 // 5, width - fixed - words))
         times_w = max(10, width - fixed - bar_w)
-        rows = [self._row(row, look, bar_w) for row in self.rows]
+        rows = [self._row(row, look, bar_w, t) for row, t in zip(self.rows, times, strict=True)]
         rows.append(
             [
                 cell(("Σ", look.muted)),
@@ -87,7 +88,7 @@ class PhaseProgress(LinesWidget):
         columns.append(Column(width=times_w))
         return lay_out(rows, columns, width)
 
-    def _row(self, row: PhaseRow, look: Look, width: int) -> list[Cell]:
+    def _row(self, row: PhaseRow, look: Look, width: int, times: Cell) -> list[Cell]:
         st = row.state
         tone = {
             PhaseState.DONE: look.good,
@@ -104,10 +105,12 @@ class PhaseProgress(LinesWidget):
             cell((clean(row.name, 24), name_style)),
             cell((f"{row.weight}%", weight_style)),
             track,
-            self._times(row, look),
+            times,
         ]
 
-    def _times(self, row: PhaseRow, look: Look) -> Cell:
+    def _times(self, row: PhaseRow, look: Look, room: int) -> Cell:
+        """The words after a phase's bar: the longest way of saying it that fits ``room`` cells (the
+        time left and the time of a rollback survive a narrow panel)."""
         d = short_duration(row.duration) if row.duration else "no soak"
         st = row.state
         if st is PhaseState.PENDING:
@@ -116,14 +119,28 @@ class PhaseProgress(LinesWidget):
         if st is PhaseState.DONE:
             return cell((f"done in {elapsed}", look.good))
         if st is PhaseState.ROLLED_BACK:
-            return cell((f"rolled back here, at {elapsed}", look.bad))
+            return _first_fit(
+                room, cell((f"rolled back here, at {elapsed}", look.bad)), cell((f"rolled back at {elapsed}", look.bad))
+            )
         if st is PhaseState.STOPPED:
-            return cell((f"stopped at {elapsed} / {d}", look.warn))
-        out = cell((f"{elapsed} / {d}", look.text))
+            return _first_fit(
+                room, cell((f"stopped at {elapsed} / {d}", look.warn)), cell((f"stopped at {elapsed}", look.warn))
+            )
         left = row.remaining
-        if left is not None and row.duration:
-            out += cell((f" · {short_duration(left)} left" if left > timedelta(0) else " · soaked", look.muted))
-        return out
+        if left is None or not row.duration:
+            return cell((f"{elapsed} / {d}", look.text))
+        rest = f"{short_duration(left)} left" if left > timedelta(0) else "soaked"
+        return _first_fit(
+            room,
+            cell((f"{elapsed} / {d}", look.text), (f" · {rest}", look.muted)),
+            cell((f"{elapsed}/{d}", look.text), (f" {rest}", look.muted)),
+            cell((rest, look.text), (f" of {d}", look.muted)),
+        )
+
+
+def _first_fit(room: int, *ways: Cell) -> Cell:
+    """The first of ``ways`` that fits in ``room`` cells (else the last, the shortest)."""
+    return next((w for w in ways if width_of(w) <= room), ways[-1])
 
 
 def _fraction(row: PhaseRow) -> float:

@@ -24,12 +24,24 @@ from ...core.pods import Pod
 from ...sanitize import clean
 from ..grid import finish, joined
 from ..look import Look
-from ..model import POD_COLUMNS, short_duration
+from ..model import POD_COLUMNS
+from .pod_columns import (
+    CONTAINER_LIMIT,
+    GAP,
+    HEADINGS,
+    RIGHT,
+    age_text,
+    cpu_text,
+    fitted,
+    measure,
+    memory_text,
+    middle,
+    total_width,
+)
+from .pod_columns import fit as _fit
 
-HEADINGS = {"cpu": "CPU", "memory": "memory"}
-RIGHT = {"restarts", "cpu", "memory", "age"}
-GAP = 2
-CONTAINER_LIMIT = 64  # "istio-proxy (sidecar): CrashLoopBackOff, 5 restarts, last Error"
+__all__ = ["PodTable", "middle"]
+
 NAME_LIMIT = 63  # a Kubernetes name is at most 63 characters in a label; longer is cut with …
 
 
@@ -86,6 +98,7 @@ class PodTable(ScrollView, can_focus=True):
         self.sort_reverse = False
         self._names: list[str] = []
         self._widths: dict[str, int] = {}
+        self._tight: dict[str, int] = {}
         self._cleaned: dict[str, str] = {}
         self._header_cache: tuple[object, list[Segment]] | None = None
         self._styles: tuple[Look, Style, dict[str, Style]] | None = None
@@ -98,6 +111,7 @@ class PodTable(ScrollView, can_focus=True):
         self._frame_lines: dict[int, Strip] = {}
         self._cursor_style = Style()
         self._frame_widths: dict[str, int] = {}
+        self._frame_gap = GAP
         self._frame_length = 0
 
     @property
@@ -120,7 +134,7 @@ class PodTable(ScrollView, can_focus=True):
                 name = cache[p.name] = clean(p.name, NAME_LIMIT)
             names.append(name)
         self._names = names
-        self._widths = self._measure()
+        self._widths, self._tight = measure(rows, names, sort_column, self._clean_long)
         self.virtual_size = Size(self._total_width(), len(rows) + 1)
         if keep is not None and keep in self._names:
             self.cursor = self._names.index(keep)
@@ -144,34 +158,12 @@ class PodTable(ScrollView, can_focus=True):
             out = cache[key] = clean(text or "", CONTAINER_LIMIT)
         return out
 
-    def _measure(self) -> dict[str, int]:
-        rows = self.rows
-        w = {key: len(HEADINGS.get(key, key)) + 2 for key in POD_COLUMNS}  # room for the sort arrow
-        w["name"] = max([w["name"], *(len(n) for n in self._names)])
-        w["version"] = max([w["version"], *(len(p.version) for p in rows[:200])])
-        w["phase"] = max([w["phase"], *(len(p.phase) for p in rows[:200])], default=w["phase"])
-        w["phase"] = min(w["phase"], 22)  # Init:CrashLoopBackOff
-        w["version"] = min(w["version"], 12)
-        w["age"] = max(w["age"], 6)
-        troubled = [len(self._clean_long(p.container)) for p in rows[:200] if p.container]
-        if troubled:  # the container that is not well (init, sidecar or app): only when a pod has one
-            w["container"] = min(max(len("container"), *troubled), CONTAINER_LIMIT)
-        return w
-
     def _total_width(self) -> int:
-        return sum(self._widths.values()) + GAP * (len(self._widths) - 1)
+        return total_width(self._widths, GAP)
 
-    def _fitted(self) -> dict[str, int]:
-        """Column widths for the current width: the name column gives way first."""
-        widths = dict(self._widths)
-        excess = self._total_width() - self.scrollable_content_region.width
-        # the name gives way first (to 20 cells), then the container's story (to 24), then the name again
-        for key, least in (("name", 20), ("container", 24), ("name", 12)):
-            if excess > 0 and widths.get(key, 0) > least:
-                cut = min(excess, widths[key] - least)
-                widths[key] -= cut
-                excess -= cut
-        return widths
+    def _fitted(self) -> tuple[dict[str, int], int]:
+        """Column widths and the gap for the current width (``pod_columns.fitted``)."""
+        return fitted(self._widths, self._tight, self.scrollable_content_region.width)
 
     # ------------------------------------------------------------------ drawing
 
@@ -180,8 +172,8 @@ class PodTable(ScrollView, can_focus=True):
         # background would show the terminal's own), the cursor's, the column widths
         self._base = base = self.rich_style
         self._cursor_style = Style(bgcolor=self.get_component_rich_style("pod-table--cursor").bgcolor)
-        self._frame_widths = self._fitted()
-        self._frame_length = sum(self._frame_widths.values()) + GAP * (len(self._frame_widths) - 1)
+        self._frame_widths, self._frame_gap = self._fitted()
+        self._frame_length = total_width(self._frame_widths, self._frame_gap)
         # lines span the whole widget, the scrollbar's column included (the scrollbar is drawn over it)
         size = self.outer_size
         self._frame_width = width = size.width
@@ -246,7 +238,7 @@ class PodTable(ScrollView, can_focus=True):
             return []
         widths = self._frame_widths
         if y == 0:
-            key = (tuple(widths.values()), self.sort_column, self.sort_reverse, id(look), self._base)
+            key = (tuple(widths.values()), self._frame_gap, self.sort_column, self.sort_reverse, id(look), self._base)
             if self._header_cache is None or self._header_cache[0] != key:
                 self._header_cache = (key, self._header(widths))
             return self._header_cache[1]
@@ -269,7 +261,7 @@ class PodTable(ScrollView, can_focus=True):
             labels.append(_fit(label, widths[key], key in RIGHT))
         if "container" in widths:
             labels.append(_fit("container", widths["container"], False))
-        return [Segment(_SPACES.join(labels), heading)]
+        return [Segment((" " * self._frame_gap).join(labels), heading)]
 
     def _row_styles(self) -> dict[str, Style]:
         st = self._styles
@@ -279,11 +271,9 @@ class PodTable(ScrollView, can_focus=True):
     def _row(self, index: int, widths: dict[str, int]) -> list[Segment]:
         p = self.rows[index]
         st = self._row_styles()
-        w, gap = widths, _SPACES
+        w, gap = widths, " " * self._frame_gap
         canary = p.version == self.canary
-        cpu = f"{p.cpu * 1000:.0f}m" if p.cpu is not None else "-"
-        memory = f"{p.memory_bytes / 2**20:.0f}Mi" if p.memory_bytes is not None else "-"
-        age = short_duration(p.age) if p.age is not None else "-"
+        cpu, memory, age = cpu_text(p), memory_text(p), age_text(p)
         # each cell carries the gap after it (the row styles draw blanks plainly), and neighbours in
         # one style share a segment: every later step (filters, compositing) is paid per segment
         container = []
@@ -336,19 +326,16 @@ class PodTable(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
             x = event.x
+            widths, gap = self._fitted()
             for key in POD_COLUMNS:
-                w = self._fitted()[key]
-                if x < w + GAP:
+                if x < widths[key] + gap:
                     self.post_message(self.HeaderClicked(key))
                     return
-                x -= w + GAP
+                x -= widths[key] + gap
             return
         index = int(self.scroll_offset.y) + event.y - 1
         if 0 <= index < len(self.rows):
             self.cursor = index
-
-
-_SPACES = " " * GAP
 
 
 def _styles(look: Look, base: Style) -> dict[str, Style]:
@@ -369,22 +356,3 @@ def _styles(look: Look, base: Style) -> dict[str, Style]:
         "ContainerCreating": look.warn,
     }
     return {key: base + style for key, style in styles.items()}
-
-
-def middle(name: str, width: int) -> str:
-    """A pod name in exactly ``width`` cells, shortened in the middle when it is too long: the start
-    (deployment, version) and the end (the hash that tells pods apart) stay, ``checkout-v2…7dq9d``."""
-    if len(name) <= width:
-        return name.ljust(width)
-    if width < 5:
-        return name[: max(0, width - 1)] + "…" if width > 0 else ""
-    tail = len(name) - name.rfind("-") - 1 if "-" in name else width // 2
-    tail = max(1, min(tail, (width - 1) // 2))
-    return name[: width - 1 - tail] + "…" + name[len(name) - tail :]
-
-
-def _fit(text: str, width: int, right: bool) -> str:
-    """``text`` in exactly ``width`` cells: padded, or cut with an ellipsis."""
-    if len(text) > width:
-        return text[: max(0, width - 1)] + "…" if width > 0 else ""
-    return text.rjust(width) if right else text.ljust(width)

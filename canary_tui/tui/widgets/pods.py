@@ -47,7 +47,7 @@ class PodPanel(Vertical):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close_filter", "Clear filter", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close_filter", "Clear filter")]
 
     # the panel draws only its border: a change redraws the table (in _rebuild), not the panel
     pods: reactive[Sequence[Pod] | None] = reactive(None, always_update=True, repaint=False)
@@ -95,6 +95,11 @@ class PodPanel(Vertical):
             self.mount(field, before=self.table)
         self.call_after_refresh(field.focus)
         self.call_after_refresh(self.scroll_visible, animate=False)  # below the fold on a small screen
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_filter":  # offered (in the footer) only while there is a filter to clear
+            return self.has_class("-filtering") or bool(self.filter_text)
+        return True
 
     def action_close_filter(self) -> None:
         field = self._field()

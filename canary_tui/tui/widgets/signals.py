@@ -122,12 +122,12 @@ class GateSignals(LinesWidget):
         elif status is Status.NODATA:
             now = cell(("no data", look.muted))
         else:
-            now = cell((fmt(last.canary, gate.unit), tone + Style(bold=True)))
+            now = cell((fmt(last.canary, clean(gate.unit, 12)), tone + Style(bold=True)))
         cells = [cell((clean(name, NAME_W), tone)), trend, marks, base, now]
         if show_stable:
-            value = "" if pods or last is None else fmt(last.stable, gate.unit)
+            value = "" if pods or last is None else fmt(last.stable, clean(gate.unit, 12))
             cells.append(cell((value, look.stable)))
         if show_levels:
-            warn_text, fail_text = levels(t, gate.unit)
+            warn_text, fail_text = levels(t, clean(gate.unit, 12))
             cells.append(cell((warn_text, look.warn), (" | ", look.muted), (fail_text, look.bad)))
         return cells
