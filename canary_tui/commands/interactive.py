@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from ..controller import Controller
     from ..core.fixture import Fixture
+    from ..tui.variant import WhatIf
 
 STOP_WAIT = 10.0  # seconds to wait for the controller to record the end of the run after quitting
 
@@ -26,16 +27,18 @@ def run_tui(
     fixture: Fixture | None = None,
     on_exit: Callable[[], None] | None = None,
     headless: bool = False,
+    whatif: WhatIf | None = None,
 ) -> int:
     """Run ``controller`` behind the control room until the operator quits; return the exit code
-    of the outcome (3 when quit before one). ``mode``: demo, replay, run, dry-run (watch later).
+    of the outcome (3 when quit before one). ``mode``: demo, replay, run, dry-run (watch later);
+    ``whatif``: a variant to show beside a replay (``replay --whatif``).
 
     Quitting stops the controller (the run ends Incomplete, never rolled back); ``on_exit`` runs
     once the controller has written its last event, so the audit log gets the ``result`` line."""
     from ..core.rule import EXIT_CODES, Outcome
     from ..tui.app import make_app
 
-    app = make_app(controller, mode=mode, actor=actor, fixture=fixture, owns_process=True)
+    app = make_app(controller, mode=mode, actor=actor, fixture=fixture, owns_process=True, whatif=whatif)
     try:
         app.run(headless=headless)
     finally:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ..controller import Controller, StateStore
     from ..core.fixture import Fixture
     from ..ports import MetricsSource
+    from ..tui.variant import WhatIf
 
 HELP = "replay a recorded MetricFixture through the controller"
 DESCRIPTION = (
@@ -28,6 +29,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--check", action="store_true", help="compare the outcome with the fixture's expect block")
     p.add_argument(
         "--state-file", type=Path, metavar="PATH", help="keep the state in this file (for `watch --state-file PATH`)"
+    )
+    p.add_argument(
+        "--whatif",
+        dest="whatif",
+        action="append",
+        metavar="PATH=VALUE",
+        help="also replay the fixture with its plan changed (as `whatif --set`; repeatable) and show that "
+        "variant's phase changes and decisions beside the run, up to the replay's clock (not with --headless)",
     )
     add_report_option(p)
 
@@ -83,7 +92,11 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from .common import Outputs, actor, exit_code, run_headless
 
-    fixture = load_fixture(args.fixture)
+    whatif = None
+    if args.whatif:
+        fixture, whatif = what_if(args)
+    else:
+        fixture = load_fixture(args.fixture)
     if args.check and fixture.expect is None:
         raise InputError(f"{args.fixture}: --check needs an expect block in the fixture")
     out = Outputs(args, fixture.plan, "replay", headless=args.headless)
@@ -91,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         from .interactive import run_tui
 
         controller = build(fixture, args.speed or default_speed(fixture), out.sinks, store=state_file(args, fixture))
-        code = run_tui(controller, mode="replay", actor=actor(), fixture=fixture, on_exit=out.finish)
+        code = run_tui(controller, mode="replay", actor=actor(), fixture=fixture, on_exit=out.finish, whatif=whatif)
         if args.check and controller.state is not None and controller.state.done:
             return check(fixture, controller, json_mode=False)
         return code
@@ -100,6 +113,44 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         return check(fixture, controller, json_mode=args.json)
     return exit_code(outcome)
+
+
+def what_if(args: argparse.Namespace) -> tuple[Fixture, WhatIf]:
+    """``--whatif PATH=VALUE ...``: the fixture, and its variant under the edited plan (the edits of
+    ``whatif --set``, through the plan validator, the same errors naming the edit) for the control
+    room to replay beside it. Refused without a screen: ``whatif`` prints that comparison."""
+    import shlex
+
+    from .. import backtest
+    from ..core.planedit import parse_edit
+    from ..errors import InputError, Problem
+    from ..tui.variant import WhatIf
+
+    texts: list[str] = args.whatif
+    if args.headless:
+        sets = " ".join(f"--set {shlex.quote(t)}" for t in texts)
+        raise InputError(
+            "--whatif draws the variant in the control room, not with --headless or --json; for the "
+            f"comparison as text (or --json) run: canary-tui whatif {shlex.quote(str(args.fixture))} {sets}"
+        )
+
+    def named(e: InputError) -> InputError:  # "--set X: ..." as the user typed it: "--whatif X: ..."
+        def swap(message: str) -> str:
+            for text in texts:
+                message = message.replace(f"--set {text}", f"--whatif {text}")
+            return message.replace("--set does", "--whatif does").replace("(use --plan)", "(use `whatif --plan`)")
+
+        return InputError([Problem(p.file, p.path, p.line, swap(p.message)) for p in e.problems])
+
+    try:
+        edits = [parse_edit(text) for text in texts]
+        rec = backtest.load(args.fixture)
+        variant = backtest.edited(rec, edits)
+    except InputError as e:
+        if e.problems and any("--set " in p.message for p in e.problems):
+            raise named(e) from None
+        raise
+    return rec.fixture, WhatIf(" ".join(e.text for e in edits), fixture=variant)
 
 
 def check(fixture: Fixture, controller: Controller, *, json_mode: bool) -> int:

@@ -36,6 +36,7 @@ from .modes import Mode, get_mode
 from .source import RoomSource, RunLog, run_log_of
 from .themes import EXTRA_THEMES, HIGH_CONTRAST
 from .toasts import ToastRepaint
+from .whatif import WhatIfRoom
 from .widgets.alert import AlertBanner
 from .widgets.events import EventLog
 from .widgets.fold import FoldSign, Room
@@ -44,6 +45,7 @@ from .widgets.header import RoomHeader
 from .widgets.phases import PhaseProgress
 from .widgets.pods import PodPanel
 from .widgets.signals import GateSignals
+from .widgets.whatif import WhatIfBar
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from ..controller import Snapshot
     from ..core.fixture import Fixture
     from .screens.charts import ChartsScreen
+    from .variant import WhatIf
 
 STYLES = ("control_room.tcss",)
 # The size classes (styles/control_room.tcss, docs/tui.md's wireframes): compact under STANDARD
@@ -79,7 +82,7 @@ class ControllerEnded(Message):
         self.error = error
 
 
-class ControlRoom(RoomKeys, ToastRepaint, App[int]):
+class ControlRoom(RoomKeys, WhatIfRoom, ToastRepaint, App[int]):
     """Watch and steer one controller. Built by ``make_app``."""
 
     TITLE = "canary-tui"
@@ -121,6 +124,7 @@ class ControlRoom(RoomKeys, ToastRepaint, App[int]):
         theme: str | None = None,
         run_log: RunLog | None = None,
         owns_process: bool = False,
+        whatif: WhatIf | None = None,
     ) -> None:
         super().__init__()
         self.owns_process = owns_process
@@ -135,6 +139,8 @@ class ControlRoom(RoomKeys, ToastRepaint, App[int]):
         self.fixture = fixture
         self.tick_seconds = tick
         self.model = RoomModel(controller.plan)
+        self.whatif = whatif  # replay --whatif: the variant shown beside the run (whatif.py)
+        self.model.variant = whatif.timeline if whatif is not None else None
         self.mailbox = Mailbox()
         self.started = threading.Event()  # the controller's thread is running (or ran)
         self.ended = threading.Event()
@@ -154,6 +160,8 @@ class ControlRoom(RoomKeys, ToastRepaint, App[int]):
         self._size_classes(self.screen, self.size.width, self.size.height)
         self.screen.set_class(self.watching, "-watch")
         yield RoomHeader(plan, self.room_mode.badge, id="header")
+        if self.whatif is not None:
+            yield WhatIfBar(plan, id="whatif")
         yield AlertBanner(id="alert")
         if self.watching:
             from .widgets.watchbar import StaleBanner, WatchBar
@@ -192,6 +200,7 @@ class ControlRoom(RoomKeys, ToastRepaint, App[int]):
             self._size_classes(self.screen_stack[0], event.size.width, event.size.height)
             with contextlib.suppress(NoMatches):
                 self.screen_stack[0].query_one(Footer).show_command_palette = event.size.width >= STANDARD
+            self._variant_layout()
 
     def on_mount(self) -> None:
         if self.start_theme:
@@ -209,6 +218,7 @@ class ControlRoom(RoomKeys, ToastRepaint, App[int]):
         if self.owns_process:
             settle_garbage_collector()
         self._drive()
+        self._start_variant()
 
     def on_unmount(self) -> None:
         # whatever ends the app, the controller must not keep waiting: quitting never rolls back
@@ -333,6 +343,7 @@ class ControlRoom(RoomKeys, ToastRepaint, App[int]):
         phases.rows = model.phase_rows(now)
         phases.progress = model.progress(now)
         gates.waiting = model.waiting(now)
+        self._show_variant(now)
         if self.watching:
             self._show_watch(phases.rows, gates.waiting)
 
@@ -367,7 +378,7 @@ class ControlRoom(RoomKeys, ToastRepaint, App[int]):
         for widget in (RoomHeader, PhaseProgress, GatePanel, GateSignals, PodPanel, AlertBanner):
             self.query_one(widget).look = self.look  # type: ignore[attr-defined]
         self.query_one(EventLog).look = self.look
-        for extra in self.query("#watchbar, #stale, #wall"):
+        for extra in self.query("#watchbar, #stale, #wall, #whatif"):
             extra.look = self.look  # type: ignore[attr-defined]
         if self._charts is not None and self._charts.is_attached:
             self._charts.redraw(self.look)
@@ -406,12 +417,14 @@ def make_app(
     theme: str | None = None,
     run_log: RunLog | None = None,
     owns_process: bool = False,
+    whatif: WhatIf | None = None,
 ) -> ControlRoom:
     """The control room over ``controller`` (or, in watch mode, a ``watch.Follower``): what the CLI
     runs and what the tests drive. ``theme``: a Textual theme name (or ``high-contrast``); ``run_log``:
     where this run logs, for the report key (default: the audit log among the controller's sinks).
     ``owns_process``: the app is the process's one job (the CLI), so it may tune the garbage
-    collector for itself (``settle_garbage_collector``); tests that run many apps leave it off."""
+    collector for itself (``settle_garbage_collector``); tests that run many apps leave it off.
+    ``whatif``: a variant of the replay to show beside it (``replay --whatif``, tui/variant.py)."""
     return ControlRoom(
         controller,
         mode=mode,
@@ -421,4 +434,5 @@ def make_app(
         theme=theme,
         run_log=run_log,
         owns_process=owns_process,
+        whatif=whatif,
     )

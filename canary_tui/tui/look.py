@@ -34,6 +34,7 @@ class Look:
     text: Style
     stable: Style
     track: Style
+    variant: Style  # the what-if variant's track (replay --whatif): a violet no tone uses
     dark: bool = True
 
     def tone(self, tone: Tone) -> Style:
@@ -75,6 +76,7 @@ def look_for(variables: dict[str, str], dark: bool) -> Look:
         stable=Style(color=bg.blend(fg, 0.7).rich_color),
         track=Style(color=bg.blend(fg, 0.2).rich_color),
         dark=dark,
+        variant=tone("canary-tui-variant", "#c678dd"),
     )
 
 

@@ -24,6 +24,7 @@ from .history import RECENT, WHOLE, GateHistory, Point
 
 if TYPE_CHECKING:
     from ..controller import Snapshot
+    from .variant import VariantTimeline
 
 EVENT_ROWS = 500
 REASON_LIMIT = 300
@@ -130,6 +131,7 @@ class RoomModel:
         self.phase_starts: dict[int, datetime] = {}
         self.rows: deque[EventRow] = deque(maxlen=event_limit)
         self.applied = 0
+        self.variant: VariantTimeline | None = None  # replay --whatif: the variant's run (tui/variant.py)
         self._status: dict[str, Status] = {}
         self._operator: tuple[datetime, str, str] | None = None
         self._decided_by = "controller"

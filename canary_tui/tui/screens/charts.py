@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -83,6 +83,13 @@ class GateChart(PlotextPlot):
         def x(at: datetime) -> float:
             return (at - origin).total_seconds()
 
+        # replay --whatif: the variant's phase changes and end, up to the last evaluation shown (all
+        # of them once the run is decided, the time axis then reaching the variant's end)
+        variant = model.variant
+        done = model.state is not None and model.state.done
+        marks = [m for m in variant.marks(None if done else points[-1].at) if m.at >= origin] if variant else []
+        span = max([span, *(x(m.at) for m in marks)])
+
         xs = [x(p.at) for p in points]
         if isinstance(gate.judge, CountsJudge):  # the confidence sequence's own chart (judgechart.py)
             from .judgechart import draw_counts
@@ -94,7 +101,8 @@ class GateChart(PlotextPlot):
         lo, hi = chart_range([[p.canary for p in points], [] if pods else [p.stable for p in points]])
         columns = self.size.width if self.size.width >= 20 else 60  # (not laid out yet: redrawn on resize)
         rows = max(3, (self.size.height if self.size.height >= 9 else 12) - 6)  # the plot's, between the axes
-        hi = lo + (hi - lo) * rows / (rows - 1)  # the top row stays clear of the data: phase names go there
+        free = 2 if marks and rows >= 4 else 1  # the top row(s) stay clear of the data: the phases' names go there
+        hi = lo + (hi - lo) * rows / (rows - free)
         plt.ylim(lo, hi)
         plt.xlim(0, span)
         # x: ticks at round times on the wall clock (every 1, 2, 5, 10, 15, 30 min...), not at the
@@ -112,6 +120,12 @@ class GateChart(PlotextPlot):
         gaps = [xv for xv, p in zip(xs, points, strict=True) if p.canary is None]
         if gaps:
             plt.scatter(gaps, [lo] * len(gaps), color=muted, marker="x", label="no data")
+        for m in marks:  # under the run's own lines: where both changed at once, the run's line shows
+            plt.vline(x(m.at), color=_rgb(look.variant))
+        below = hi - (hi - lo) / (rows - 1) * (free - 1)  # the variant's names: the row under the phases'
+        for m in marks:  # a name near the right edge ends at its line, so that it is not cut
+            side: Literal["left", "right"] = "right" if x(m.at) > span * 0.8 else "left"
+            plt.text(m.text, x(m.at), below, color=_rgb(look.variant), alignment=side)
         for index, at in sorted(model.phase_starts.items()):
             if index > 0 and at >= origin:
                 plt.vline(x(at), color=muted)
@@ -214,10 +228,11 @@ class ChartsScreen(Screen[None]):
         self.look = look
         self.start = start
 
-    def title_text(self, width: int) -> Text:
+    def title_text(self, width: int, long: bool | None = None) -> Text:
         """The title line and legend; shorter words when the whole does not fit in ``width``."""
         look = self.look
-        long = width <= 0 or width >= 120
+        if long is None:
+            long = width <= 0 or width >= 120
         title = Text(no_wrap=True, overflow="ellipsis")
         title.append("Charts", "bold")
         title.append(f"  {clean(self.model.plan.name, 40)}: ", look.muted)
@@ -230,7 +245,15 @@ class ChartsScreen(Screen[None]):
         title.append("warn", look.warn)
         title.append(", ", look.muted)
         title.append("fail", look.bad)
-        title.append("), phases (vertical lines, named)" if long else ", phases (lines)", look.muted)
+        if self.model.variant is None:
+            title.append("), phases (vertical lines, named)" if long else ", phases (lines)", look.muted)
+            return title
+        # replay --whatif: the variant's lines and names in its colour
+        title.append("), phases (vertical lines, named), " if long else ", phases, ", look.muted)
+        title.append("what-if ≈", look.variant)
+        title.append(" (its phase changes and end)" if long else " (lines)", look.muted)
+        if long and 0 < width < title.cell_len:
+            return self.title_text(width, long=False)
         return title
 
     def compose(self) -> ComposeResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
 from textual.reactive import reactive
@@ -20,10 +21,14 @@ MARKS = {
     PhaseState.ROLLED_BACK: "✗",
     PhaseState.STOPPED: "■",
 }
+VARIANT_NAME = "what-if"
+THIN = str.maketrans({"█": "━", "─": "╌", **dict.fromkeys("▏▎▍", "╸"), **dict.fromkeys("▌▋▊▉", "━")})
 
 
 class PhaseProgress(LinesWidget):
-    """Renders ``rows`` (from ``RoomModel.phase_rows``), ``progress`` (0..1) and ``weight``."""
+    """Renders ``rows`` (from ``RoomModel.phase_rows``), ``progress`` (0..1) and ``weight``; with a
+    what-if variant (``replay --whatif``), ``variant`` (its rows, ``VariantTimeline.rows``) as a second
+    track: a line under each phase when ``stacked``, else a column beside the words (compact)."""
 
     DEFAULT_CSS = """
     PhaseProgress {
@@ -39,6 +44,8 @@ class PhaseProgress(LinesWidget):
     progress: reactive[float] = reactive(0.0)
     weight: reactive[int | None] = reactive(None)
     look: reactive[Look | None] = reactive(None)
+    variant: reactive[tuple[PhaseRow, ...]] = reactive(())
+    stacked: reactive[bool] = reactive(True)
 
     def on_mount(self) -> None:
         self.border_title = "Phases"
@@ -47,24 +54,46 @@ class PhaseProgress(LinesWidget):
         if len(old) != len(new):  # a layout costs milliseconds: only when the height changes
             self.refresh(layout=True)
 
+    def watch_variant(self, old: tuple[PhaseRow, ...], new: tuple[PhaseRow, ...]) -> None:
+        if len(old) != len(new) and self.stacked:
+            self.refresh(layout=True)
+
+    def watch_stacked(self) -> None:
+        if self.variant:
+            self.refresh(layout=True)
+
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        """One line per phase, the release and the traffic: known without rendering (fast layout)."""
-        return len(self.rows) + 2 if self.rows else 1
+        """One line per phase (two with a stacked variant), the release and the traffic: known
+        without rendering (fast layout)."""
+        if not self.rows:
+            return 1
+        return len(self.rows) + 2 + (len(self.variant) if self.variant and self.stacked else 0)
 
     def build(self, width: int) -> list[Cell]:
         look = self.look
         if look is None or not self.rows:
             return []
         width = max(20, width)
-        name_w = max(len(r.name) for r in self.rows)
-        fixed = 1 + name_w + 4 + 4  # mark, name, weight, the gaps between the five columns
+        variant = self.variant if len(self.variant) == len(self.rows) else ()
+        stacked = bool(variant) and self.stacked
+        name_w = max([len(r.name) for r in self.rows] + [len("release")] + ([len(VARIANT_NAME) + 2] if stacked else []))
+        inline = [_inline(v, look) for v in variant] if variant and not stacked else []
+        side = max([width_of(c) for c in inline], default=-1) + 1  # the compact variant column and its gap
+        fixed = 1 + name_w + 4 + 4 + side  # mark, name, weight, the gaps between the five columns
         # the words (time left, "rolled back here") before the bars: the bar gives way first
         room = width - fixed - 4  # the words' room next to the shortest bar
         times = [self._times(row, look, room) for row in self.rows]
-        words = max([16, *(width_of(t) for t in times)])
+        lines = [self._times(v, look, room, variant=True) for v in variant] if stacked else []
+        words = max([16, *(width_of(t) for t in times + lines)])
         bar_w = max(4, min(48, (width - fixed) * 2 // 5, width - fixed - words))
         times_w = max(10, width - fixed - bar_w)
-        rows = [self._row(row, look, bar_w, t) for row, t in zip(self.rows, times, strict=True)]
+        rows = []
+        for i, (row, t) in enumerate(zip(self.rows, times, strict=True)):
+            rows.append(self._row(row, look, bar_w, t))
+            if stacked:
+                rows.append(self._variant_row(variant[i], row, look, bar_w, lines[i]))
+            elif inline:
+                rows[-1].append(inline[i])
         rows.append(
             [
                 cell(("Σ", look.muted)),
@@ -86,17 +115,13 @@ class PhaseProgress(LinesWidget):
             )
         columns = [Column(width=1), Column(width=name_w), Column(width=4, right=True), Column(width=bar_w)]
         columns.append(Column(width=times_w))
+        if inline:
+            columns.append(Column(width=side - 1))
         return lay_out(rows, columns, width)
 
     def _row(self, row: PhaseRow, look: Look, width: int, times: Cell) -> list[Cell]:
         st = row.state
-        tone = {
-            PhaseState.DONE: look.good,
-            PhaseState.CURRENT: look.accent,
-            PhaseState.PENDING: look.muted,
-            PhaseState.ROLLED_BACK: look.bad,
-            PhaseState.STOPPED: look.warn,
-        }[st]
+        tone = _tone(st, look)
         name_style = look.text + Style(bold=True) if st is PhaseState.CURRENT else tone
         weight_style = look.text if st is not PhaseState.PENDING else look.muted
         track = bar(_fraction(row), width, tone if st is not PhaseState.PENDING else look.track, look.track)
@@ -108,12 +133,29 @@ class PhaseProgress(LinesWidget):
             times,
         ]
 
-    def _times(self, row: PhaseRow, look: Look, room: int) -> Cell:
+    def _variant_row(self, v: PhaseRow, base: PhaseRow, look: Look, width: int, times: Cell) -> list[Cell]:
+        """The variant's line under a phase: its mark, "≈ what-if", its weight when the edit changed
+        it, a thin bar of its soak and its words, in the variant's colour where it is not a tone."""
+        tone = _tone(v.state, look)
+        fill = bar(_fraction(v), width, tone if v.state is not PhaseState.PENDING else look.track, look.track)
+        thin = [Segment(s.text.translate(THIN), s.style) for s in fill]
+        return [
+            cell((MARKS[v.state], tone)),
+            cell(("≈ ", look.variant), (VARIANT_NAME, look.variant + Style(italic=True))),
+            cell((f"{v.weight}%", look.variant)) if v.weight != base.weight else [],
+            thin,
+            times,
+        ]
+
+    def _times(self, row: PhaseRow, look: Look, room: int, variant: bool = False) -> Cell:
         """The words after a phase's bar: the longest way of saying it that fits ``room`` cells (the
-        time left and the time of a rollback survive a narrow panel)."""
+        time left and the time of a rollback survive a narrow panel). A variant's phase it has not
+        reached says nothing."""
         d = short_duration(row.duration) if row.duration else "no soak"
         st = row.state
         if st is PhaseState.PENDING:
+            if variant:
+                return []
             return cell((f"soak {d}" if row.duration else d, look.muted))
         elapsed = short_duration(row.elapsed or timedelta(0))
         if st is PhaseState.DONE:
@@ -136,6 +178,31 @@ class PhaseProgress(LinesWidget):
             cell((f"{elapsed}/{d}", look.text), (f" {rest}", look.muted)),
             cell((rest, look.text), (f" of {d}", look.muted)),
         )
+
+
+def _tone(st: PhaseState, look: Look) -> Style:
+    return {
+        PhaseState.DONE: look.good,
+        PhaseState.CURRENT: look.accent,
+        PhaseState.PENDING: look.muted,
+        PhaseState.ROLLED_BACK: look.bad,
+        PhaseState.STOPPED: look.warn,
+    }[st]
+
+
+def _inline(v: PhaseRow, look: Look) -> Cell:
+    """The variant's phase in a few cells, for the compact column: ``≈✓ 4m00s``, ``≈▶ 2m00s``,
+    ``≈✗ at 1m00s``, ``≈■ at 2m00s``, ``≈·``."""
+    tone = _tone(v.state, look)
+    elapsed = short_duration(v.elapsed or timedelta(0))
+    words = {
+        PhaseState.DONE: elapsed,
+        PhaseState.CURRENT: elapsed,
+        PhaseState.PENDING: "",
+        PhaseState.ROLLED_BACK: f"at {elapsed}",
+        PhaseState.STOPPED: f"at {elapsed}",
+    }[v.state]
+    return cell(("≈", look.variant), (MARKS[v.state], tone), (f" {words}" if words else "", tone))
 
 
 def _first_fit(room: int, *ways: Cell) -> Cell:
