@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from .core import rule
-from .core.alerts import metrics_alert
+from .core.alerts import Blind, alert_line, blindness
 from .core.checks import CheckOutcome, checks_due
 from .core.durations import format_duration
 from .core.events import Event, Finished, Notice
@@ -115,6 +115,8 @@ class Controller:
         self.stop_on_refusal = stop_on_refusal
         self.alert: str | None = None
         self.metrics_alert: str | None = None  # every query gate nodata for want of an answer (core.alerts)
+        self._blind: Blind | None = None
+        self._blind_for = 0  # evaluations the metrics have been unavailable
         self._refusals = 0
         self._refused_for: int | None = None  # the weight whose write was refused for good
 
@@ -162,9 +164,9 @@ class Controller:
             readings = self._observe(now)
             self._outcomes = self._run_checks(now)
             step = self._advance(now, due, readings)
-            self.metrics_alert = metrics_alert(plan, step.state)  # observed, not decided: the rule decides
-            if self.metrics_alert is not None:  # told with the evaluation, on every sink
-                step = rule.Step(step.state, (*step.events, Notice(now, self.metrics_alert)))
+            notice = self._watch_metrics(step.state, now)  # observed, not decided: the rule decides
+            if notice is not None:  # told with the evaluation, on every sink
+                step = rule.Step(step.state, (*step.events, notice))
             self._commit(step, now)
         while self.pending_write is not None and self._stop_reason is None:
             self._wait_for_retry()
@@ -174,13 +176,27 @@ class Controller:
             self._result = None
         return self.state
 
+    def _watch_metrics(self, state: State, now: datetime) -> Notice | None:
+        """The metrics-unavailable alert after an evaluation (``core.alerts``): the banner's line, and the
+        notice of it; a repeat (same reasons, new count) is for the screen and the logs, not notifications."""
+        blind = blindness(self.plan, state)
+        said = alert_line(self._blind, blind, self._blind_for, state.done)
+        self._blind_for = self._blind_for + 1 if blind is not None else 0
+        self._blind = blind
+        self.metrics_alert = blind.text if blind is not None else None
+        if said is None:
+            return None
+        line, news = said
+        return Notice(now, line, repeat=not news)
+
     def _wait_for(self, t_k: datetime) -> bool:
         """Wait until t_k, applying live actions and write retries as they come. False when stopped."""
         assert self.state is not None
         while True:
             target = t_k if self._retry_at is None else min(t_k, self._retry_at)
             self.clock.wait_until(target, self._wake)
-            self._wake.clear()
+            if self._wake.is_set():  # (clear() takes a lock: a replay passes here once an evaluation)
+                self._wake.clear()
             now = self.clock.now()
             if self._stop_reason is not None:
                 at = now if now < t_k else t_k
@@ -217,11 +233,12 @@ class Controller:
             self._live = [a for a in self._live if a.at > now]
         return due + live
 
-    def _observe(self, at: datetime) -> dict[str, Reading]:
+    def _observe(self, at: datetime) -> Mapping[str, Reading]:
         assert self.state is not None
-        readings = dict(self.metrics.read(self.plan, self.state.phase_index, at))
+        readings: Mapping[str, Reading] = self.metrics.read(self.plan, self.state.phase_index, at)
         self.pods = self.cluster.pods(at)
         if self._uses_pods:
+            readings = dict(readings)  # a copy: the source's mapping may be kept (a sweep's cache of readings)
             for gate in self.plan.gates:
                 if gate.source is GateSource.PODS and gate.signal is not None:
                     readings[gate.name] = pod_reading(self.pods, self.plan.canary.version, gate.signal)
@@ -239,7 +256,7 @@ class Controller:
 
     # ------------------------------------------------------------------ applying
 
-    def _advance(self, now: datetime, actions: list[Action], readings: dict[str, Reading]) -> rule.Step:
+    def _advance(self, now: datetime, actions: list[Action], readings: Mapping[str, Reading]) -> rule.Step:
         """One evaluation. While the cluster has not taken the current weight yet (a write pending),
         the evaluation may roll back but never promotes: soak time at a weight not applied is no soak."""
         assert self.state is not None

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.durations import format_duration
 from ..core.gates import fmt
 from ..core.model import GateSource, Plan, Thresholds
+
+if TYPE_CHECKING:
+    from ..kube.session import Session
 
 HELP = "validate a plan before a release (no writes)"
 DESCRIPTION = "Validate a CanaryPlan and say what it found. Exit 0 when valid, 2 with the problems named."
@@ -24,10 +29,17 @@ def run(args: argparse.Namespace) -> int:
     from ..core.model import Provider, Router
     from ..core.planfile import load_plan
     from ..preflight import CheckResult, refuse_simulated_metrics
+    from ..sanitize import visible
 
     plan = load_plan(args.plan)
+    if args.namespace:  # as run does: {{namespace}} in the gates' queries included
+        plan = replace(plan, namespace=args.namespace)
     refuse_simulated_metrics(plan)  # a plan rule for live runs: refused offline too
-    print(describe(plan))
+    session = None
+    if not args.offline and plan.traffic.router is not Router.SIMULATED:
+        session = _session(plan, args)  # first: the namespace it resolves is the one the queries ask for
+        plan = session.plan if session is not None else plan
+    print(visible(describe(plan), lines=True))  # plan values (service, subsets, unit...) as written, escaped
     if args.offline:
         return 0
     results: list[CheckResult] = []
@@ -38,14 +50,26 @@ def run(args: argparse.Namespace) -> int:
     if plan.traffic.router is not Router.SIMULATED:
         from ..kube.preflight import check_cluster
 
-        results += check_cluster(plan, args.context, args.namespace)
+        results += check_cluster(plan, args.context, args.namespace, session)
     for r in results:
-        print(f"  {'ok  ' if r.ok else 'FAIL'} {r.subject}: {r.detail}")
+        print(visible(f"  {'ok  ' if r.ok else 'FAIL'} {r.subject}: {r.detail}"))
     failed = [r for r in results if not r.ok]
     if failed:
         print(f"{len(failed)} problem(s): the release would not start cleanly")
         return 2
     return 0
+
+
+def _session(plan: Plan, args: argparse.Namespace) -> Session | None:
+    """The cluster session (the namespace resolved: --namespace, the plan, the kube context, the service
+    account, "default"); None when it cannot be opened: the cluster row says why."""
+    from ..errors import InputError
+    from ..kube.session import open_session
+
+    try:
+        return open_session(plan, args.context, args.namespace)
+    except InputError:
+        return None
 
 
 def thresholds_text(t: Thresholds, unit: str = "") -> str:

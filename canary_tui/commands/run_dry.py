@@ -93,6 +93,13 @@ def load(args: argparse.Namespace) -> tuple[Plan, list[str]]:
     return without_pod_gates(plan)
 
 
+def _asks_namespace(plan: Plan) -> bool:
+    """Whether a gate's PromQL has ``{{namespace}}`` in it."""
+    texts = [g.query or "" for g in plan.gates]
+    texts += [t for g in plan.gates for t in (getattr(g.judge, "errors", ""), getattr(g.judge, "requests", ""))]
+    return any("{{namespace}}" in t for t in texts)
+
+
 def start_metrics(plan: Plan):  # type: ignore[no-untyped-def]
     """The Prometheus source, after the start check passed on it (the one a live run makes: Prometheus
     answers, every gate gives a value for stable); InputError (exit 2) naming what failed otherwise."""
@@ -134,8 +141,15 @@ def run_dry(args: argparse.Namespace) -> int:
     from .common import Outputs, actor, exit_code, run_headless
 
     plan, dropped = load(args)
-    metrics = start_metrics(plan)
     notes = sys.stderr if (args.json or not args.headless) else sys.stdout
+    if not plan.namespace_given and not args.namespace and _asks_namespace(plan):  # said before the start check
+        print(
+            f'the plan names no namespace: the queries ask for {{{{namespace}}}} = "{plan.namespace}" (a dry run '
+            "does not read the kube context, whose namespace a live run would use: give --namespace)",
+            file=notes,
+            flush=True,
+        )
+    metrics = start_metrics(plan)
 
     def say(text: str) -> None:
         print(text, file=notes, flush=True)

@@ -1,17 +1,24 @@
 """A live run: drive the release on Kubernetes with the real clock, resuming where a killed run was.
 
 Order matters: the plan and the metrics source first (bad input exits 2 before the cluster is
-touched): simulated metrics are refused, and the start check asks Prometheus every gate's stable
-value (``prometheus.preflight``, the rows ``check`` prints); then the cluster: access reviews (a
-missing permission exits 2, naming verb and resource), the route object, the Lease (a second
-driver exits 2, naming the holder), the stored state (resume). Everything taken is given back on
-the way out, whatever happens.
+touched; simulated metrics are refused); then the cluster session, which resolves the namespace
+(--namespace, the plan, the kube context, the service account, "default"), then the start check
+asks Prometheus every gate's stable value with that namespace (``prometheus.preflight``, the rows
+``check`` prints): a new release that fails it exits 2 with nothing written; a release already
+under way (a state stored in the cluster) is taken up anyway, blind, and the metrics-unavailable
+alert and ``noDataLimit`` take it from there (never promoted blind). Then access reviews (a missing
+permission exits 2, naming verb and resource), the route object, the Lease (a second driver exits
+2, naming the holder), the stored state (resume). Everything taken is given back on the way out,
+whatever happens, within ``END_GRACE`` after the result line: a hung webhook or API server is
+abandoned, never waited for.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -25,27 +32,52 @@ if TYPE_CHECKING:
     from ..kube.lease import Lease
     from ..kube.routers import TrafficRouter
     from ..kube.session import Session
-    from ..ports import MetricsSource
-
-
-def make_metrics(plan: Plan) -> MetricsSource:
-    """The plan's Prometheus, after the start check passed on it (a live run never uses simulated
-    metrics: ``refuse_simulated_metrics`` said so before). InputError (exit 2) when it fails."""
-    from ..prometheus.preflight import start_check
     from ..prometheus.source import PrometheusMetrics
 
-    metrics = PrometheusMetrics.from_plan(plan)
+
+END_GRACE = 0.5  # seconds the run's end gives webhooks, Events and the Lease release after the result line
+
+
+def start_check(plan: Plan, metrics: PrometheusMetrics, resuming: bool) -> list[str]:
+    """The start check on the source the release will use (``plan`` with its namespace resolved).
+    A new release that fails it: InputError (exit 2), nothing written. A release under way that fails
+    it: the failed rows (said on stderr, with what happens next), and the run goes on."""
+    from ..prometheus import preflight
+
+    if not resuming:
+        results = preflight.start_check(plan, metrics)
+        print(
+            f"canary-tui: start check passed: {results[0].detail}; {len(results) - 1} gate(s) give a value for stable",
+            file=sys.stderr,
+        )
+        return []
+    failed = preflight.failures(preflight.check_connection(plan, metrics.connection))
+    for line in failed:
+        print(f"canary-tui: warning: start check: {line}", file=sys.stderr)
+    if failed:
+        print(
+            f"canary-tui: warning: resuming {plan.name} although the start check failed: the release moved traffic "
+            "already and is not left without a driver. It never promotes without data, and rolls back after "
+            f"{plan.no_data_limit} evaluations without unless the metrics come back; "
+            f"`canary-tui rollback {plan.source}` rolls it back now",
+            file=sys.stderr,
+        )
+    return failed
+
+
+def under_way(s: Session) -> bool:
+    """The cluster holds the state of this release (a run was stopped, or crashed, mid-way): resuming."""
+    from ..errors import InputError
+    from ..kube.client import ApiError
+    from ..kube.state import configmap_name, read_configmap, stored_document
+
+    name = configmap_name(s.plan.name)
     try:
-        results = start_check(plan, metrics)
-    except BaseException:
-        metrics.close()
-        raise
-    gates = len(results) - 1
-    print(
-        f"canary-tui: start check passed: {results[0].detail}; {gates} gate(s) give a value for stable",
-        file=sys.stderr,
-    )
-    return metrics
+        doc = stored_document(read_configmap(s.client, s.namespace, name))
+        state, _ = resume_point(doc, s.plan, f"ConfigMap {s.namespace}/{name}")
+    except (ApiError, InputError):  # read again, and said, once the lease is ours
+        return False
+    return state is not None
 
 
 def resume_point(doc: dict[str, Any] | None, plan: Plan, where: str) -> tuple[State | None, str | None]:
@@ -109,11 +141,23 @@ class LiveRun:
     finish: Callable[[], None]
 
     def close(self) -> None:
-        """Write the last lines and give the lease back (idempotent)."""
-        try:
-            self.finish()
-        finally:
-            self.lease.release()
+        """Write the last lines and give the lease back (``finish``: idempotent, within ``END_GRACE``)."""
+        self.finish()
+
+
+def in_background(fn: Callable[[], None], name: str) -> threading.Thread:
+    """``fn`` on a daemon thread: waited for as long as the caller wants, never at exit."""
+    thread = threading.Thread(target=fn, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def release_lease(lease: Lease, timeout: float) -> bool:
+    """Give the lease back (a real write), waiting at most ``timeout`` seconds. False when the API
+    server did not answer in time: abandoned, the lease then expires by itself after its duration."""
+    thread = in_background(lease.release, "lease-release")
+    thread.join(timeout)
+    return not thread.is_alive()
 
 
 def run_live(args: argparse.Namespace) -> int:
@@ -128,6 +172,16 @@ def run_live(args: argparse.Namespace) -> int:
         return run_tui(live.controller, mode="run", actor=live.actor, on_exit=live.finish)
     finally:
         live.close()
+        freeze_for_exit()
+
+
+def freeze_for_exit() -> None:
+    """The process ends now: what is alive is frozen, so the interpreter's last garbage collection
+    skips it (the Kubernetes client's thousands of classes cost about 0.2 s there), and the exit
+    comes well within a second of the result line."""
+    import gc
+
+    gc.freeze()
 
 
 def prepare(args: argparse.Namespace) -> LiveRun:
@@ -148,19 +202,27 @@ def prepare(args: argparse.Namespace) -> LiveRun:
             "(use `canary-tui demo --plan`, or set router to istio, gateway-api or replicas)"
         )
     refuse_simulated_metrics(plan)
-    metrics = make_metrics(plan)
-    s = open_session(plan, args.context, args.namespace)
-    verdicts, unknown = try_review(s.client, s.namespace, run_needs(plan))
-    denied = denied_text(verdicts, s.namespace, s.user)
-    if denied:
-        hint = f"`canary-tui manifests {args.plan}` prints a Role with exactly what run needs"
-        raise InputError([Problem(None, None, None, text) for text in (*denied, hint)])
-    router, objects = open_route(s)
-    lease = take_lease(s, lambda e: f"{plan.name} is already being driven: the lease {e}")
+    from ..prometheus.source import PrometheusMetrics
+
+    metrics = PrometheusMetrics.from_plan(plan)  # a missing secret or CA file: exit 2 before the cluster
     try:
-        live = _build(args, s, router, objects, lease, metrics)
+        s = open_session(plan, args.context, args.namespace)  # s.plan: the namespace resolved
+        failed = start_check(s.plan, metrics, resuming=under_way(s))
+        verdicts, unknown = try_review(s.client, s.namespace, run_needs(s.plan))
+        denied = denied_text(verdicts, s.namespace, s.user)
+        if denied:
+            hint = f"`canary-tui manifests {args.plan}` prints a Role with exactly what run needs"
+            raise InputError([Problem(None, None, None, text) for text in (*denied, hint)])
+        router, objects = open_route(s)
+        lease = take_lease(s, lambda e: f"{plan.name} is already being driven: the lease {e}")
     except BaseException:
-        lease.release()
+        metrics.close()
+        raise
+    try:
+        live = _build(args, s, router, objects, lease, metrics, failed)
+    except BaseException:
+        metrics.close()
+        release_lease(lease, END_GRACE)
         raise
     if unknown:
         print(f"canary-tui: warning: {unknown}", file=sys.stderr)
@@ -168,7 +230,13 @@ def prepare(args: argparse.Namespace) -> LiveRun:
 
 
 def _build(
-    args: argparse.Namespace, s: Session, router: TrafficRouter, objects: Any, lease: Lease, metrics: Any
+    args: argparse.Namespace,
+    s: Session,
+    router: TrafficRouter,
+    objects: Any,
+    lease: Lease,
+    metrics: Any,
+    start_failed: list[str],
 ) -> LiveRun:
     from ..clock import RealClock
     from ..controller import Controller
@@ -194,6 +262,11 @@ def _build(
     except ApiError as e:
         raise InputError(f"cannot read {where}: {e}") from None
     state, note = resume_point(doc, plan, where)
+    if state is None and start_failed:  # the stored release was gone by the time the lease was ours
+        from ..errors import Problem
+
+        head = f"{plan.source}: the start check failed: run writes nothing until it passes"
+        raise InputError([Problem(None, None, None, text) for text in (head, *start_failed)])
     kept: dict[str, Any] = doc if state is not None and doc is not None else {}
     extra: dict[str, Any] = {"actor": s.actor}
     if isinstance(router, ReplicasRouter):
@@ -246,10 +319,13 @@ def _build(
     done: list[bool] = []
 
     def finish() -> None:
-        """The result line (also when resuming a release that had already ended), then close the log."""
+        """The result line (also when resuming a release that had already ended), then close the log;
+        webhooks, Events and the Lease release get ``END_GRACE`` together, then are abandoned."""
         if done:
             return
         done.append(True)
+        end = time.monotonic() + END_GRACE
+        releasing = in_background(lease.release, "lease-release")  # meanwhile: a real write, bounded too
         final = controller.state
         if not ends.finished and final is not None and final.outcome is not None:
             at = final.decided_at or clock.now()
@@ -257,11 +333,19 @@ def _build(
             line = Finished(final.outcome.value, phase, at, at - final.started_at, final.reason)
             for sink in out.sinks:
                 sink.emit(line)
-        out.finish()
-        events.close()
-        if events.failures:
+        out.finish()  # the audit log, then the webhooks (notify.CLOSE_TIMEOUT, the same grace)
+        unposted = events.close(max(0.0, end - time.monotonic()))
+        if events.failures or unposted:
+            why = events.last_error if not unposted else f"the API server did not take them within {END_GRACE:g}s"
             print(
-                f"canary-tui: warning: {events.failures} Kubernetes Event(s) not recorded: {events.last_error}",
+                f"canary-tui: warning: {events.failures + unposted} Kubernetes Event(s) not recorded: {why}",
+                file=err,
+            )
+        releasing.join(max(0.0, end - time.monotonic()))
+        if releasing.is_alive():
+            print(
+                f"canary-tui: warning: the lease {lease.name} was not given back (the API server did not answer "
+                f"within {END_GRACE:g}s): it lapses by itself {lease.timing.duration:g}s after its last renewal",
                 file=err,
             )
         if controller.pending_write is not None:

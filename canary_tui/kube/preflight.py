@@ -23,9 +23,12 @@ from .session import Session, open_route, open_session
 from .state import configmap_name, read_configmap, stored_document
 
 
-def check_cluster(plan: Plan, context: str | None, namespace: str | None) -> list[CheckResult]:
+def check_cluster(
+    plan: Plan, context: str | None, namespace: str | None, session: Session | None = None
+) -> list[CheckResult]:
+    """``session``: one the caller opened already (to resolve the namespace first)."""
     try:
-        s = open_session(plan, context, namespace)
+        s = session or open_session(plan, context, namespace)
     except InputError as e:
         return [CheckResult("cluster", False, str(e))]
     c = s.client.identity

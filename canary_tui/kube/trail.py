@@ -10,6 +10,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+from ..core.alerts import AVAILABLE, UNAVAILABLE
 from ..core.durations import format_time
 from ..core.events import ActionTaken, Decided, Event, Finished, Notice, PhaseEntered
 from ..core.model import Plan
@@ -18,6 +19,7 @@ from .resources import EVENTS
 
 NAME_LIMIT = 253  # an Event's name is a DNS subdomain
 NOTICE_EVERY_S = 60.0  # a write being retried is reported at most once a minute
+CLOSE_GRACE = 0.5  # seconds the end of a run waits for the Events still queued, then abandons them
 
 
 def object_ref(obj: dict[str, Any]) -> dict[str, Any]:
@@ -70,15 +72,20 @@ def describe(event: Event, plan: Plan, driver: str) -> tuple[str, str, str] | No
             f"{event.outcome} in phase {event.phase}: {event.reason} (driver {driver})",
         )
     if isinstance(event, Notice):
-        blind = event.message.startswith("metrics unavailable: ")  # core.alerts: every query gate nodata
-        return "Warning", "MetricsUnavailable" if blind else "WriteFailed", event.message
+        if event.repeat:  # the last evaluation's alert said again: the Event for it is posted already
+            return None
+        if event.message.startswith(UNAVAILABLE):  # core.alerts: every query gate nodata
+            return "Warning", "MetricsUnavailable", event.message
+        if event.message.startswith(AVAILABLE):
+            return "Normal", "MetricsAvailable", event.message
+        return "Warning", "WriteFailed", event.message
     return None
 
 
 class EventSink:
     """A Sink posting Events from a thread of its own, in order. Best effort: a slow or refusing
     Events API never delays a decision or a weight write; ``failures`` counts the Events that were
-    not recorded and ``last_error`` says why. ``close`` waits for the queue to drain."""
+    not recorded and ``last_error`` says why. ``close`` waits for the queue to drain, briefly."""
 
     def __init__(
         self, client: Client, namespace: str, plan: Plan, involved: dict[str, Any], *, driver: str, instance: str
@@ -93,6 +100,7 @@ class EventSink:
         self.failures = 0
         self.last_error: str | None = None
         self._last_notice: datetime | None = None
+        self._closed = False
         self._queue: queue.Queue[tuple[str, str, str, datetime] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._work, name="k8s-events", daemon=True)
         self._thread.start()
@@ -102,7 +110,7 @@ class EventSink:
         if what is None:
             return
         now = datetime.now(UTC)
-        if isinstance(event, Notice):
+        if what[1] == "WriteFailed":  # (the metrics alert is said when it starts, changes and ends only)
             if self._last_notice is not None and (now - self._last_notice).total_seconds() < NOTICE_EVERY_S:
                 return
             self._last_notice = now
@@ -112,10 +120,17 @@ class EventSink:
         while (item := self._queue.get()) is not None:
             self.post(*item)
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Post what is queued (up to ``timeout`` seconds), then stop."""
-        self._queue.put(None)
+    def close(self, timeout: float = CLOSE_GRACE) -> int:
+        """Post what is queued within ``timeout`` seconds, then stop. Returns how many Events were not
+        posted by then: they are abandoned with the sender (a daemon thread), so an API server that
+        hangs never holds the end of the run."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(None)
         self._thread.join(timeout)
+        if not self._thread.is_alive():
+            return 0
+        return self._queue.qsize()  # the one being posted, and those behind it (the end mark aside)
 
     def post(self, kind: str, reason: str, message: str, now: datetime) -> None:
         stamp = format_time(now.replace(microsecond=0))

@@ -2,7 +2,8 @@
 
 ``sinks_for(plan)`` gives the sinks of a run's plan (none when it has no ``notify``); give them to
 the controller with the other sinks, and ``close_sinks`` them when the run ends so the last events
-are delivered (a bounded wait; an exit handler does it too, for a command that forgets).
+are delivered (a short bounded wait, ``CLOSE_TIMEOUT``; an exit handler does it too, for a command
+that forgets).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ if TYPE_CHECKING:
     from ..core.model import Plan
     from .webhook import Delivery, WebhookSink
 
-CLOSE_TIMEOUT = 10.0  # seconds a run waits, at its end, for the last notifications
+# Seconds a run waits, at its end (after its result line), for the notifications still queued or in
+# flight: then they are abandoned with their sender threads (daemons) and a warning says how many.
+# A receiver that hangs or keeps failing must not hold the exit: the audit log keeps every event.
+CLOSE_TIMEOUT = 0.5
 
 
 def warn_stderr(message: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..core.alerts import UNAVAILABLE
+from ..core.alerts import AVAILABLE, UNAVAILABLE
 from ..core.events import ActionTaken, Decided, Event, Finished, Notice, PhaseEntered
 from ..core.model import Plan
 from ..sanitize import clean
@@ -18,6 +18,7 @@ ICONS = {
     "promote": ":white_check_mark:",
     "rollback": ":rotating_light:",
     "error": ":warning:",
+    "recovered": ":white_check_mark:",
     "Promoted": ":tada:",
     "RolledBack": ":x:",
     "Incomplete": ":grey_question:",
@@ -29,7 +30,8 @@ def kind_of(event: Event) -> str | None:
 
     PhaseEntered: phase; an accepted hold or resume: hold, resume (a refused action changes
     nothing and an operator's promote or rollback comes as its decision); Decided: promote or
-    rollback; Finished: result; Notice (an operational error): error. Evaluations: never.
+    rollback; Finished: result; Notice (an operational error, metrics unavailable and available
+    again): error, but not a repeat of the last evaluation's notice. Evaluations: never.
     """
     t = type(event)
     if t is PhaseEntered:
@@ -39,7 +41,7 @@ def kind_of(event: Event) -> str | None:
     if t is Finished:
         return "result"
     if t is Notice:
-        return "error"
+        return None if event.repeat else "error"  # type: ignore[union-attr]
     if t is ActionTaken and event.accepted and event.action in ("hold", "resume"):  # type: ignore[union-attr]
         return str(event.action)  # type: ignore[union-attr]
     return None
@@ -81,6 +83,8 @@ def headline(kind: str, event: Event, plan: Plan) -> tuple[str, str]:
     if isinstance(event, Notice):
         if event.message.startswith(UNAVAILABLE):  # said as it is: the release is flying blind
             return "error", event.message
+        if event.message.startswith(AVAILABLE):
+            return "recovered", event.message
         return "error", f"operational error: {event.message}"
     return kind, kind
 

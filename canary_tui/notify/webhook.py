@@ -3,6 +3,8 @@
 ``emit`` only filters and enqueues (a bounded queue; when full the event is dropped and counted),
 so a slow, hanging or failing receiver never delays an evaluation. Each message is retried with
 exponential backoff (Retry-After honoured), then given up and reported; nothing here is fatal.
+When the run ends (``close``), backing off stops: what is left is tried at once, within the close's
+short wait, and abandoned after it (a hung receiver never holds the exit).
 The URL is a secret: no message, warning or error ever contains it or its secret parts.
 """
 
@@ -85,7 +87,9 @@ class WebhookSink:
         self._warn = warn
         self._queue: queue.Queue[object] = queue.Queue(maxsize=self.delivery.queue_size)
         self._rng = random.Random()
-        self._closing = threading.Event()
+        self._closing = threading.Event()  # gave up: the sender stops at its next step
+        self._hurry = threading.Event()  # the run is over: no more backing off (``_end``: by when)
+        self._end: float | None = None
         self._closed = False
         self._lock = threading.Lock()
         self.sent = 0
@@ -121,11 +125,14 @@ class WebhookSink:
                 return not self._thread.is_alive()
             if not self._closed:
                 self._closed = True
+                self._end = deadline
+                self._hurry.set()
                 self._stop(deadline)
         self._thread.join(max(0.0, deadline - time.monotonic()))
         if self._thread.is_alive():
             pending = self._queue.qsize()
-            self._problem(f"gave up waiting after {timeout:g}s: about {pending + 1} notification(s) not delivered")
+            waited = f"{round(timeout, 2):g}s"
+            self._problem(f"gave up waiting after {waited}: about {pending + 1} notification(s) not delivered")
             self._closing.set()
             return False
         lost = self.failed + self.dropped
@@ -185,11 +192,29 @@ class WebhookSink:
                 delay = min(d.max_backoff, after)
             else:
                 delay = min(d.max_backoff, d.backoff * 2 ** (attempt - 1)) * (0.75 + self._rng.random() / 2)
-            if self._closing.wait(delay):
+            if not self._pause(delay, asked=after is not None):
                 break
         self.failed += 1
         tries = f"after {attempt} attempt{'s' if attempt > 1 else ''}"
         self._problem(f"{kind} notification not delivered {tries}: {reason}")
+
+    def _pause(self, delay: float, asked: bool) -> bool:
+        """Wait ``delay`` before the next attempt; False to give up. Once the run is over (``close``),
+        our own backoff ends at once (the last messages are tried again now, within the close's wait),
+        and a wait the receiver asked for (Retry-After) that ends after the close's deadline is given up."""
+        until = time.monotonic() + delay
+        while True:
+            if self._closing.is_set():
+                return False
+            if self._end is not None:
+                if not asked:
+                    return True
+                if until > self._end:
+                    return False
+            left = until - time.monotonic()
+            if left <= 0:
+                return True
+            self._hurry.wait(left)
 
     def _post(self, body: bytes) -> tuple[bool, bool, str, float | None]:
         """One POST: (delivered, worth retrying, why not, Retry-After seconds)."""

@@ -13,7 +13,6 @@ type). Secrets are read here, sent only in headers, and scrubbed from every text
 from __future__ import annotations
 
 import base64
-import json
 import os
 import threading
 import time
@@ -247,11 +246,11 @@ class Connection:
         """The answer's data and warnings, or QueryError saying what was wrong with it."""
         code = response.status_code
         ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        text = response.content.decode("utf-8", errors="replace")
+        text = response.text
         body: Any = None
         parse_error: str | None = None
         try:
-            body = json.loads(text)
+            body = response.json()
         except ValueError as e:
             parse_error = str(e)
         if isinstance(body, dict) and body.get("status") == "error":

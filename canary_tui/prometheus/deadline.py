@@ -30,24 +30,47 @@ def exceeded(seconds: float) -> str:
 
 
 class Slot:
-    """One request's deadline: the connection it uses (set by the pool), and whether it expired."""
+    """One request's deadline: the connection it uses (set by the pool), and whether the deadline cut it.
 
-    __slots__ = ("_lock", "at", "conn", "done", "expired", "seconds")
+    ``passed``: the deadline has come. ``expired``: it came while the request had a connection, which
+    was shut then (or at once, when one was taken or connected later): whatever came of it is cut.
+    A connection is the slot's only while the request uses it: from the pool's ``_get_conn`` to its
+    ``_put_conn``, when the answer is complete and another query may take it at once."""
+
+    __slots__ = ("_lock", "at", "conn", "done", "expired", "passed", "seconds")
 
     def __init__(self, at: float, seconds: float) -> None:
         self.at = at
         self.seconds = seconds
         self.conn: Any = None
+        self.passed = False
         self.expired = False
         self.done = False
         self._lock = threading.Lock()
 
     def attach(self, conn: Any) -> None:
-        """The connection the request sends on (a new one has no socket yet: it is shut at the read)."""
+        """The connection the request sends on, from the pool (a new one connects later: ``connected``)."""
         with self._lock:
             self.conn = conn
-            if self.expired:
+            if self.passed:
+                self.expired = True
                 _shut(conn)
+
+    def connected(self, conn: Any) -> None:
+        """A new connection is made (TCP, then TLS: the handshake, bounded by the connect timeout, runs
+        on a socket the watcher cannot shut): shut it at once when the deadline passed meanwhile, or a
+        server that drips from then on would hold the query's thread until it stops."""
+        with self._lock:
+            if self.passed:
+                self.expired = True
+                _shut(conn)
+
+    def release(self, conn: Any) -> None:
+        """The pool took ``conn`` back: its answer is complete, and from now on it may carry another
+        query; the deadline no longer touches it."""
+        with self._lock:
+            if conn is not None and conn is self.conn:
+                self.conn = None
 
     def detach(self) -> None:
         with self._lock:
@@ -57,6 +80,9 @@ class Slot:
     def expire(self) -> None:
         with self._lock:
             if self.done:
+                return
+            self.passed = True
+            if self.conn is None:  # no connection now: the next one is shut as it comes
                 return
             self.expired = True
             _shut(self.conn)

@@ -28,14 +28,17 @@ DEFAULT_TIMEOUT = timedelta(seconds=10)
 # A query's deadline is at most this share of the interval: an evaluation's line then comes at most
 # 0.4 interval late, so two evaluations are never more than 1.4 intervals apart, whatever the server does.
 MAX_SHARE_OF_INTERVAL = 0.4
+# ...and never more than this, however long the interval: an answer that takes longer is stale by the
+# time it comes, and a stuck query holds a worker thread (and ``q``'s last evaluation) that long.
+MAX_DEADLINE = 30.0
 SLACK = 0.05  # seconds the whole evaluation may run past the query deadline before it is cut
 
 
 def effective_timeout(plan: Plan) -> float:
-    """Seconds one query may take, connect to last byte: ``spec.metrics.timeout`` (default 10s, the cap
-    for long intervals), at most 40% of the interval, so an evaluation ends well in time."""
+    """Seconds one query may take, connect to last byte: ``spec.metrics.timeout`` (default 10s), at most
+    40% of the interval and at most 30 s, whichever is less (at least 50 ms)."""
     wanted = (plan.metrics.timeout or DEFAULT_TIMEOUT).total_seconds()
-    cap = plan.interval.total_seconds() * MAX_SHARE_OF_INTERVAL
+    cap = min(plan.interval.total_seconds() * MAX_SHARE_OF_INTERVAL, MAX_DEADLINE)
     return max(0.05, min(wanted, cap))
 
 

@@ -13,15 +13,12 @@ from pathlib import Path
 import pytest
 from dripserver import DripServer
 from fakeprom import FakePrometheus
-from kubehelpers import finish, lines, run_cli, start, stored_doc, vs_weights, wait_for
+from kubehelpers import finish, lines, run_cli, start, stored_doc, vs_weight_writes, vs_weights, wait_for
+from livehelp import exit_time, live_plan, prom
 from promhelp import gate, plan_text
 from promserver import free_port
 
 DEADLINE = "deadline 0.4s exceeded"  # a 1 s interval: 40% of it
-
-
-def prom(address: str) -> str:
-    return f"{{provider: prometheus, address: '{address}'}}"
 
 
 # ---------------------------------------------------------------- 1. simulated metrics, real router
@@ -103,15 +100,6 @@ def dry_plan(tmp_path: Path, address: str, no_data_limit: int = 6) -> Path:
     return path
 
 
-def exit_time(proc, timeout: float = 30.0) -> float:  # type: ignore[no-untyped-def]
-    """When the process ended (monotonic), polled every 10 ms."""
-    end = time.monotonic() + timeout
-    while proc.poll() is None:
-        assert time.monotonic() < end, "the process did not exit"
-        time.sleep(0.01)
-    return time.monotonic()
-
-
 def test_a_dripping_prometheus_gives_nodata_on_time_and_a_healthy_release_still_promotes(
     tmp_path: Path, drip: DripServer, spawn
 ):
@@ -138,6 +126,58 @@ def test_a_dripping_prometheus_gives_nodata_on_time_and_a_healthy_release_still_
     assert evaluations[0] is first and len(evaluations) >= 6
     assert ended - result.at < 1.0, ended - result.at  # never waits on a hung socket at exit
     assert drip.cut >= 6  # every dripped answer was cut at its deadline (2 queries x 3 evaluations)
+
+
+def test_a_dripping_prometheus_during_a_live_run_gives_nodata_on_time_and_the_release_still_promotes(
+    fake, kenv, write_plan, drip: DripServer, spawn
+):
+    """The same against the cluster (the fake API server): the weights move on the evaluations' grid."""
+    plan = live_plan(write_plan, metrics=prom(drip.url), durations=("3s", "2s", "2s"))
+    p = spawn("run", plan, "--headless", "--json", env=kenv)
+    first = p.until(lambda line: line.data["type"] == "evaluation")
+    drip.drip = ("histogram_quantile",)  # from evaluation 1 on, the latency answers drip
+    dripped = [p.until(lambda line: line.data["type"] == "evaluation") for _ in range(3)]
+    drip.drip = ()
+    result = p.until(lambda line: line.data["type"] == "result", timeout=30)
+    ended = exit_time(p.proc)
+    assert p.proc.returncode == 0, p.stderr
+    assert result.data["outcome"] == "Promoted"
+    for line in dripped:
+        gates = line.data["gates"]
+        assert gates["latency_p99"]["status"] == "nodata" and gates["latency_p99"]["reason"] == DEADLINE, gates
+        assert gates["error_rate"]["status"] == "pass", gates
+    evaluations = [x for x in p.seen if x.data["type"] == "evaluation"]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(evaluations)]
+    assert max(gaps) < 1.5, gaps
+    assert evaluations[0] is first and len(evaluations) >= 7
+    assert ended - result.at < 1.0, ended - result.at
+    assert drip.cut >= 6
+    assert vs_weight_writes(fake) == [5, 25, 50, 100]
+
+
+@pytest.mark.parametrize("what", ["vector(1)", "histogram_quantile"], ids=["prometheus", "a-gate"])
+def test_a_drip_during_the_start_check_stops_the_run_within_a_couple_of_seconds(
+    fake, kenv, write_plan, drip: DripServer, what: str
+):
+    """Before the first write: the start check's queries are on the deadline too (the issue saw 30 s)."""
+    drip.drip = (what,)
+    plan = live_plan(write_plan, metrics=prom(drip.url))
+    row = (
+        f"FAIL prometheus: {drip.url} did not answer vector(1): {DEADLINE}"
+        if what == "vector(1)"
+        else f"FAIL gate latency_p99: stable v1 and canary v2: {DEADLINE}"
+    )
+    for args in (["run", str(plan), "--headless", "--json"], ["run", str(plan), "--dry-run", "--headless"]):
+        started = time.monotonic()
+        rc, out, err = run_cli(args, kenv)
+        took = time.monotonic() - started
+        assert rc == 2 and out == "", err
+        assert row in err and "Traceback" not in err, err
+        assert took < 8, took  # the process' start (about 1-2 s here) and one deadline, not 30 s
+    assert fake.writes(ok=False) == []
+    started = time.monotonic()
+    rc, out, _ = run_cli(["check", str(plan)], kenv)
+    assert rc == 2 and row in out and time.monotonic() - started < 8
 
 
 def test_sigterm_during_a_drip_ends_within_a_second_of_the_result(tmp_path: Path, drip: DripServer, spawn):

@@ -140,8 +140,8 @@ def test_a_hanging_receiver_holds_the_exit_only_for_the_bounded_wait_and_never_s
     took = time.monotonic() - t
     assert r.returncode == 1, r.stderr
     assert json.loads(r.stdout.splitlines()[-1])["type"] == "result"  # stdout is the contract's, untouched
-    assert 9.5 <= took < 20, took  # the run itself takes well under a second; then 10 s for the notifications
-    assert "notify stuck: gave up waiting after 10s" in r.stderr
+    assert took < 8, took  # the run itself takes well under a second; then half a second for the notifications
+    assert "notify stuck: gave up waiting after 0.5s" in r.stderr
     assert server.attempts >= 1
     for text in (r.stdout, r.stderr, log.read_text()):
-        assert secret not in text and str(server.port) not in text
+        assert secret not in text and f"127.0.0.1:{server.port}" not in text  # (the bare port may be in a value)

@@ -162,3 +162,32 @@ def test_sinks_for_leaves_out_what_cannot_work_with_a_warning(tmp_path: Path) ->
     assert warned == ["notify ftp: the URL ($FTP_URL) is not an http(s) URL; this webhook is off"]
     close_sinks(sinks, timeout=1)
     assert sinks_for(load_fixture(FIXTURES / "healthy-promotion.yaml").plan) == []
+
+
+def test_the_metrics_alert_is_sent_when_it_starts_and_ends_not_when_it_repeats(hook) -> None:
+    server = hook("ok")
+    warned: list[str] = []
+    s = sink(server.url(), warned)
+    start = "metrics unavailable: connection refused (all 2 query gates nodata, 1/4); rollback in 3m0s if it persists"
+    s.emit(Notice(T, start))
+    s.emit(Notice(T, start.replace("1/4", "2/4").replace("3m0s", "2m0s"), repeat=True))
+    s.emit(Notice(T, "metrics available again: query gates have data after 2 evaluations without (connection refused)"))
+    assert close_sinks([s], timeout=5) and warned == []
+    assert [b["message"].split(":")[0] for b in server.bodies()] == ["metrics unavailable", "metrics available again"]
+
+
+def test_a_receiver_failing_at_the_end_of_a_run_is_tried_again_at_once_not_after_backing_off(hook) -> None:
+    """Once the run is over, a message waiting out its backoff is sent again at once (within the close's
+    short wait) instead of being abandoned mid-backoff."""
+    server = hook("fail", failures=2)
+    warned: list[str] = []
+    s = sink(server.url(), warned, backoff=5.0)  # 5 s, then 10 s, between attempts
+    s.emit(Notice(T, "a write refused"))
+    deadline = time.monotonic() + 5
+    while server.attempts < 1:  # the first attempt failed: the sender backs off now
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    started = time.monotonic()
+    assert close_sinks([s], timeout=0.5)
+    assert time.monotonic() - started < 0.5
+    assert server.attempts == 3 and len(server.requests) == 1 and warned == []

@@ -102,14 +102,14 @@ def test_warnings_are_carried_and_sanitized(tmp_path: Path, fake: FakePrometheus
     readings, _ = read_once(fault_plan(tmp_path, fake.url, ["warned"]))
     r = readings["warned"]
     assert r.canary == 0.001
-    assert r.warnings == ("remote read failed for store-2: partial data",)
+    assert r.warnings == ("remote read \\x1b[31mfailed\\x1b[0m for store-2: partial data",)  # shown, not obeyed
 
 
 def test_error_text_is_sanitized(tmp_path: Path, fake: FakePrometheus) -> None:
     readings, _ = read_once(fault_plan(tmp_path, fake.url, ["control"]))
     reason = readings["control"].error
     assert reason is not None and reason.startswith("Prometheus bad_data: parse error near")
-    assert "\x1b" not in reason and "\x07" not in reason and "pwned" not in reason
+    assert "\x1b" not in reason and "\x07" not in reason and "\\x1b]0;pwned\\x07" in reason  # shown, not obeyed
 
 
 def test_stable_failure_matters_only_for_relative_gates(tmp_path: Path, fake: FakePrometheus) -> None:
@@ -207,6 +207,6 @@ def test_a_dry_run_shows_each_warning_once(tmp_path: Path, fake: FakePrometheus,
     plan.write_text(plan_text(fake.url, gates=gate("warned", "warned {{version}}", failAbove=1)))
     r = cli("run", plan, "--dry-run", "--headless", "--json")
     assert r.rc == 0, r.err
-    warning = "warning: Prometheus: warned: remote read failed for store-2: partial data"
+    warning = "warning: Prometheus: warned: remote read \\x1b[31mfailed\\x1b[0m for store-2: partial data"
     assert r.err.count(warning) == 1, r.err
     assert all(line.startswith("{") for line in r.out.splitlines())  # stdout stays JSON Lines
