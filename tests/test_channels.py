@@ -103,6 +103,14 @@ def test_checks_summary_shows_plan_values_escaped(tmp_path: Path) -> None:
     assert "warn > 0.01" in r.out and "fail > 2 s\\x1b]0;pwned" in r.out
 
 
+def test_a_line_break_in_a_plan_value_cannot_fake_a_line_of_checks_summary(tmp_path: Path) -> None:
+    doc = plan(service="checkout\n  ok  prometheus: all good")
+    r = run_cli("check", "--offline", write_json(tmp_path / "plan.json", doc))
+    assert_clean_exit(r, (0,))
+    assert "release  checkout\\n  ok  prometheus: all good" in r.out
+    assert not any(line.startswith("  ok  prometheus") for line in r.out.splitlines())
+
+
 def test_the_timeline_shows_outside_text_escaped(tmp_path: Path) -> None:
     fix = write_json(tmp_path / "fix.json", hostile_fixture())
     r = run_cli("replay", "--headless", "--verbose", "--log", os.devnull, fix)

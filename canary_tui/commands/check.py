@@ -39,7 +39,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.offline and plan.traffic.router is not Router.SIMULATED:
         session = _session(plan, args)  # first: the namespace it resolves is the one the queries ask for
         plan = session.plan if session is not None else plan
-    print(visible(describe(plan), lines=True))  # plan values (service, subsets, unit...) as written, escaped
+    # plan values (service, subsets, unit...) as written, escaped: a line break inside one shows as \n,
+    # so a value can never fake a line of the summary
+    print("\n".join(visible(line) for line in describe(plan)))
     if args.offline:
         return 0
     results: list[CheckResult] = []
@@ -87,8 +89,8 @@ def thresholds_text(t: Thresholds, unit: str = "") -> str:
     return ", ".join(parts)
 
 
-def describe(plan: Plan) -> str:
-    """A person's summary of what the plan will do."""
+def describe(plan: Plan) -> list[str]:
+    """A person's summary of what the plan will do, line by line (not yet escaped for a terminal)."""
     lines = [f"{plan.source}: valid CanaryPlan {plan.name!r} in namespace {plan.namespace!r}"]
     s, c = plan.stable, plan.canary
     lines.append(
@@ -131,4 +133,4 @@ def describe(plan: Plan) -> str:
             f"  note     in {', '.join(full)} (100%) stable has no traffic: counts judges carry their evidence "
             "unchanged, mann-whitney windows empty out (nodata)"
         )
-    return "\n".join(lines)
+    return lines
