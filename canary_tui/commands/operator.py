@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from ..core.rule import ActionKind
     from ..errors import InputError
     from ..kube.client import ApiError
-    from ..kube.lease import lease_name, watch_holder
+    from ..kube.leaseinfo import lease_name, watch_holder
     from ..kube.resources import CONFIGMAPS, LEASES, api_error_text
     from ..kube.session import open_session
     from ..kube.state import configmap_name, enqueue

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..core.model import Plan, Router
 from .client import ApiError, Client
-from .lease import lease_name
+from .leaseinfo import lease_name
 from .resources import (
     CONFIGMAPS,
     DEPLOYMENTS,

@@ -16,7 +16,7 @@ from ..preflight import CheckResult
 from ..sanitize import clean
 from .access import run_needs, try_review
 from .client import ApiError
-from .lease import lease_name, read_lease
+from .leaseinfo import lease_name, read_lease
 from .resources import DEPLOYMENTS, DESTINATION_RULES, ISTIO, api_error_text, describe
 from .routers import ReplicasRouter
 from .session import Session, open_route, open_session

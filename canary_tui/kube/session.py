@@ -13,7 +13,8 @@ from ..core.model import Plan, Router
 from ..errors import InputError
 from ..identity import actor as local_actor
 from .client import ApiError, Client, ConfigError, connect, whoami
-from .lease import Lease, LeaseHeld, lease_name, timing
+from .lease import Lease
+from .leaseinfo import LeaseHeld, lease_name, timing
 from .resources import DEPLOYMENTS, GATEWAY, ISTIO, LEASES, METRICS, Discovery, api_error_text, discover
 from .routers import ReplicasRouter, TrafficRouter, make_router
 

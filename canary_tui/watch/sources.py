@@ -59,7 +59,7 @@ def driver_of(doc: dict[str, Any]) -> str | None:
 
 def process_gone(doc: dict[str, Any]) -> str | None:
     """The writing process ran on this machine (same host name and boot) and is no longer running."""
-    from ..kube.lease import alive, boot_id
+    from ..kube.leaseinfo import alive, boot_id
 
     proc = doc.get("process")
     if not isinstance(proc, dict):
@@ -125,7 +125,7 @@ class ClusterSource:
     def __init__(
         self, view: ClusterView, plan: Plan, namespace: str, *, metrics: bool = False, wall: Wall = time.time
     ) -> None:
-        from ..kube.lease import Observer, lease_name
+        from ..kube.leaseinfo import Observer, lease_name
         from ..kube.pods import PodReader
         from ..kube.state import configmap_name
 
@@ -211,7 +211,7 @@ class ClusterSource:
     def _lease(self, now: float) -> tuple[str | None, str | None, datetime | None, str | None, str | None]:
         """(stale lease in words, holder, since, process gone, problem reading it)."""
         from ..kube.client import ApiError
-        from ..kube.lease import read_lease
+        from ..kube.leaseinfo import read_lease
 
         try:
             info, obj = read_lease(cast("Any", self.view), self.namespace, self.lease_name)

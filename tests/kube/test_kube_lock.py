@@ -207,7 +207,7 @@ def test_a_dead_holder_is_taken_over_only_on_its_own_host(fake, kenv, write_plan
     whole lease duration first."""
     import socket
 
-    from canary_tui.kube.lease import boot_id
+    from canary_tui.kube.leaseinfo import boot_id
 
     def held_by(host: str) -> dict:
         obj = lease(f"alice@{host} (pid 999999)", datetime.now(UTC), duration=2)

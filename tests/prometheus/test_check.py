@@ -103,7 +103,8 @@ def test_check_shows_warnings_and_stable_values_that_already_fail(tmp_path: Path
     found = rows(r.out)
     # the server's warning carries terminal colours: shown escaped, never acted on
     assert found["gate warned"] == (
-        "ok stable v1 = 0.001; canary v2 = 0.001; warning: remote read \\x1b[31mfailed\\x1b[0m for store-2: partial data"
+        "ok stable v1 = 0.001; canary v2 = 0.001; "
+        "warning: remote read \\x1b[31mfailed\\x1b[0m for store-2: partial data"
     )
     assert found["gate hot"] == "ok stable v1 = 0.2; canary v2 = 0.2; note: stable itself would fail (0.2 > 0.1)"
 
