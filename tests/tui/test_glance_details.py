@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from layout_check import screen_lines, shown_region, visible
 from textual.app import App, ComposeResult
-from tui_helpers import run
+from tui_helpers import run, screen_text
 
 from canary_tui.report import svg
 from canary_tui.tui.look import look_for
@@ -170,5 +170,21 @@ def test_the_event_log_follows_the_newest_row_unless_scrolled_up():
             await pilot.resize_terminal(80, 16)
             await pilot.pause()
             assert "row 59" in newest_shown()
+
+    run(scenario())
+
+
+def test_the_traffic_split_is_never_cut_mid_figure(demo_room):
+    """At 120x40 the phases panel is narrow: "canary; stable 95%" does not fit, and "stable 9…" would
+    read as 9%. The words give way, never the figure."""
+    r = demo_room(paused=True)
+
+    async def scenario():
+        async with r.app.run_test(size=(120, 40)) as pilot:
+            await r.step_to(pilot, 2)  # a few seconds into the soak: "5s/1m00s 55s left" takes the room
+            await pilot.pause(0.2)
+            line = next(line for line in screen_text(r.app).splitlines() if "⇄ traffic" in line)
+            assert re.search(r"⇄ traffic +5% .*stable 95%", line), line
+            assert "…" not in line.split("⇄ traffic")[1].split("│")[0], line
 
     run(scenario())

@@ -104,13 +104,16 @@ class PhaseProgress(LinesWidget):
             ]
         )
         if self.weight is not None:
+            split = f"canary; stable {100 - self.weight}%"
+            if len(split) > times_w:  # never cut the figure: "stable 9…" would read as 9%
+                split = f"stable {100 - self.weight}%"
             rows.append(
                 [
                     cell(("⇄", look.muted)),
                     cell(("traffic", look.muted)),
                     cell((f"{self.weight}%", look.accent)),
                     bar(self.weight / 100, bar_w, look.accent, look.stable),
-                    cell((f"canary; stable {100 - self.weight}%", look.muted)),
+                    cell((split, look.muted)),
                 ]
             )
         columns = [Column(width=1), Column(width=name_w), Column(width=4, right=True), Column(width=bar_w)]
