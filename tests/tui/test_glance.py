@@ -210,11 +210,12 @@ def test_the_alert_banner_shows_at_every_size(room, size):
     run(scenario())
 
 
-def test_a_refused_promote_says_refused_and_why(room):
+@pytest.mark.parametrize("size", [(120, 40), (200, 60)])
+def test_a_refused_promote_says_refused_and_why(room, size):
     r = room()
 
     async def scenario():
-        async with r.app.run_test(size=(120, 40), notifications=True) as pilot:
+        async with r.app.run_test(size=size, notifications=True) as pilot:
             await r.step_to(pilot, 13)  # error_rate failed at the last evaluation
             await pilot.press("p", "y")
             await r.until(pilot, lambda: any("refused" in n.message for n in r.app._notifications))
@@ -223,13 +224,15 @@ def test_a_refused_promote_says_refused_and_why(room):
             assert message.startswith("promote refused: ") and "failing gate" in message
             assert "error_rate 0.071 > 0.050" in message  # and why
             assert not any("sent as" in m for m in messages), messages  # no "sent" before the refusal
-            # the toast stays clear of the event log's newest lines
+            # the toast stays clear of the event log's newest lines and of the phases
             await pilot.pause(0.3)
             log = r.app.query_one(EventLog).region
+            phases = r.app.query_one(PhaseProgress).region
             toasts = list(r.app.screen.query("Toast"))
             assert toasts
             for toast in toasts:
                 assert not toast.region.overlaps(log.translate((0, log.height - 4)).intersection(log))
+                assert not toast.region.overlaps(phases), (toast.region, phases)
             # an accepted action still says it was sent
             await pilot.press("h")
             await r.until(pilot, lambda: any("hold sent as" in n.message for n in r.app._notifications))
