@@ -106,3 +106,37 @@ def test_watch_started_first_picks_up_the_replay_that_creates_the_file(tmux, tmp
     watcher.wait_for("Promoted", timeout=20)
     watcher.send("q")
     assert watcher.exit_code() == 0  # the outcome it saw
+
+
+def test_a_state_file_without_its_plan_is_refused_at_once_not_waited_for(tmp_path: Path) -> None:
+    """A valid state document that lacks ``planDocument`` (an older canary-tui wrote it) cannot heal:
+    without PLAN, exit 2 at once naming the fix; with PLAN, it is followed."""
+    state = tmp_path / "state.json"
+    driver = replay(state, tmp_path / "replay.jsonl", "--speed", "300")
+    assert driver.wait(60) == 0
+    doc = json.loads(state.read_text())
+    del doc["planDocument"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(doc))
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "canary_tui", "watch", "--state-file", str(old)],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert time.monotonic() - started < 20  # not a wait
+    assert "does not carry its plan" in done.stderr and "canary-tui watch PLAN --state-file PATH" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    plan_file = tmp_path / "plan.yaml"  # the plan the driver ran, as its user would keep it
+    plan_file.write_text(json.dumps(json.loads(state.read_text())["planDocument"]))
+    from canary_tui.commands.watch import _from_file
+
+    class Args:
+        state_file = old
+        plan = plan_file
+        refresh = None
+
+    follower = _from_file(Args())  # type: ignore[arg-type]
+    follower.poll()
+    assert follower.state is not None and follower.state.outcome is not None
+    assert follower.state.outcome.value == "Promoted"
