@@ -74,6 +74,9 @@ def test_watch_waits_for_a_missing_state_file_and_ctrl_c_ends_it_as_incomplete(t
         stdin=subprocess.DEVNULL,
         cwd=ROOT,
         env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "xdg")},
+        # Ctrl-C as in a terminal: a test run started in the background (``nohup ... &``) inherits an
+        # ignored SIGINT, which Python (rightly) keeps ignoring, and the watcher would never hear it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert watcher.stderr is not None
