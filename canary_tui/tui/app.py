@@ -25,17 +25,18 @@ from ..core.rule import Outcome
 from ..resources import styles_dir
 from ..sanitize import clean
 from .checkrows import check_rows
-from .commands import RoomCommands
+from .commands import PaletteRoom, RoomCommands
 from .grid import LinesWidget, held
 from .keys import RoomKeys
 from .look import Look, look_for
 from .mailbox import Mailbox
 from .memory import settle_garbage_collector
-from .model import Changes, PhaseRow, RoomModel, Tone
+from .model import Changes, RoomModel
 from .modes import Mode, get_mode
 from .source import RoomSource, RunLog, run_log_of
 from .themes import EXTRA_THEMES, HIGH_CONTRAST
 from .toasts import ToastRepaint
+from .watchroom import WatchRoom
 from .whatif import WhatIfRoom
 from .widgets.alert import AlertBanner
 from .widgets.events import EventLog
@@ -48,9 +49,6 @@ from .widgets.signals import GateSignals
 from .widgets.whatif import WhatIfBar
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from textual.app import SystemCommand
     from textual.screen import Screen
 
     from ..controller import Snapshot
@@ -82,7 +80,7 @@ class ControllerEnded(Message):
         self.error = error
 
 
-class ControlRoom(RoomKeys, WhatIfRoom, ToastRepaint, App[int]):
+class ControlRoom(RoomKeys, WhatIfRoom, WatchRoom, PaletteRoom, ToastRepaint, App[int]):
     """Watch and steer one controller. Built by ``make_app``."""
 
     TITLE = "canary-tui"
@@ -347,30 +345,6 @@ class ControlRoom(RoomKeys, WhatIfRoom, ToastRepaint, App[int]):
         if self.watching:
             self._show_watch(phases.rows, gates.waiting)
 
-    def _show_watch(self, rows: tuple[PhaseRow, ...], waiting: tuple[str, Tone]) -> None:
-        """Who drives, how fresh its state is, the stale banner and the wall board (watch mode)."""
-        from ..watch.info import freshness
-        from .widgets.wall import WallBoard
-        from .widgets.watchbar import StaleBanner, WatchBar
-
-        info = getattr(self.controller, "info", None)
-        wall_clock = getattr(self.controller, "wall", None)
-        if info is None or wall_clock is None:
-            return
-        now_wall = wall_clock()
-        bar = self.query_one(WatchBar)
-        bar.info = info
-        bar.now_wall = now_wall
-        banner = self.query_one(StaleBanner)
-        banner.written = info.updated
-        banner.text = freshness(info, now_wall).stale or ""
-        board = self.query_one(WallBoard)
-        state = self.model.state
-        board.rows = rows
-        board.weight = state.canary_weight(self.model.plan) if state is not None else None
-        board.outcome = state.outcome if state is not None else None
-        board.waiting = waiting if state is not None else (info.waiting or "", waiting[1])
-
     def _restyle(self) -> None:
         self.look = look_for(self.theme_variables, dark=self.current_theme.dark)
         if self.screen_stack:
@@ -382,29 +356,6 @@ class ControlRoom(RoomKeys, WhatIfRoom, ToastRepaint, App[int]):
             extra.look = self.look  # type: ignore[attr-defined]
         if self._charts is not None and self._charts.is_attached:
             self._charts.redraw(self.look)
-
-    def action_command_palette(self) -> None:
-        """Textual's palette, in the variant that survives keys faster than it draws (``RoomPalette``)."""
-        from textual.command import CommandPalette
-
-        from .commands import RoomPalette
-
-        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
-            self.push_screen(RoomPalette())  # no fixed id: one closing may still be in the DOM
-
-    def search_themes(self) -> None:
-        """Textual's theme picker, in the steady palette too."""
-        from textual.theme import ThemeProvider
-
-        from .commands import RoomPalette
-
-        self.push_screen(RoomPalette(providers=[ThemeProvider], placeholder="Search for themes…"))
-
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Textual's palette commands, less the screenshot in watch mode: watch writes no file."""
-        for command in super().get_system_commands(screen):
-            if not (self.watching and command.title == "Screenshot"):
-                yield command
 
 
 def make_app(

@@ -1,19 +1,28 @@
 """The command palette: its provider (the same actions as the keys, offered only where the mode allows
-them), and the palette screen itself, made steady under fast keys."""
+them), the palette screen itself, made steady under fast keys, and the app's palette hooks (a mixin
+of ``ControlRoom``)."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual import work
+from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.css.query import NoMatches
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from .app import ControlRoom
+
+    _Base = App[int]
+else:
+    _Base = object
 
 # (action, title, help); the app's check_action decides which are offered right now
 ENTRIES: tuple[tuple[str, str, str], ...] = (
@@ -78,3 +87,27 @@ class RoomPalette(CommandPalette):
         if self.app.screen is not self:  # already dismissed: popping again would pop the screen below
             return AwaitComplete()
         return super().dismiss(result)
+
+
+class PaletteRoom(_Base):
+    """The palette parts of ``ControlRoom``: it opens ``RoomPalette``, and watch mode offers no
+    screenshot; ``watching`` is the app's."""
+
+    watching: bool
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, in the variant that survives keys faster than it draws (``RoomPalette``)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(RoomPalette())  # no fixed id: one closing may still be in the DOM
+
+    def search_themes(self) -> None:
+        """Textual's theme picker, in the steady palette too."""
+        from textual.theme import ThemeProvider
+
+        self.push_screen(RoomPalette(providers=[ThemeProvider], placeholder="Search for themes…"))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands, less the screenshot in watch mode: watch writes no file."""
+        for command in super().get_system_commands(screen):
+            if not (self.watching and command.title == "Screenshot"):
+                yield command
