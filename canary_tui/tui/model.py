@@ -72,6 +72,15 @@ class PhaseState(StrEnum):
     STOPPED = "stopped"
 
 
+PHASE_TONE = {
+    PhaseState.DONE: Tone.GOOD,
+    PhaseState.CURRENT: Tone.ACCENT,
+    PhaseState.PENDING: Tone.MUTED,
+    PhaseState.ROLLED_BACK: Tone.BAD,
+    PhaseState.STOPPED: Tone.WARN,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class PhaseRow:
     index: int

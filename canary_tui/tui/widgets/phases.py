@@ -12,7 +12,7 @@ from textual.reactive import reactive
 from ...sanitize import clean
 from ..grid import Cell, Column, LinesWidget, cell, lay_out, width_of
 from ..look import Look, bar
-from ..model import PhaseRow, PhaseState, short_duration
+from ..model import PHASE_TONE, PhaseRow, PhaseState, short_duration
 
 MARKS = {
     PhaseState.DONE: "✓",
@@ -124,7 +124,7 @@ class PhaseProgress(LinesWidget):
 
     def _row(self, row: PhaseRow, look: Look, width: int, times: Cell) -> list[Cell]:
         st = row.state
-        tone = _tone(st, look)
+        tone = look.tone(PHASE_TONE[st])
         name_style = look.text + Style(bold=True) if st is PhaseState.CURRENT else tone
         weight_style = look.text if st is not PhaseState.PENDING else look.muted
         track = bar(_fraction(row), width, tone if st is not PhaseState.PENDING else look.track, look.track)
@@ -139,7 +139,7 @@ class PhaseProgress(LinesWidget):
     def _variant_row(self, v: PhaseRow, base: PhaseRow, look: Look, width: int, times: Cell) -> list[Cell]:
         """The variant's line under a phase: its mark, "≈ what-if", its weight when the edit changed
         it, a thin bar of its soak and its words, in the variant's colour where it is not a tone."""
-        tone = _tone(v.state, look)
+        tone = look.tone(PHASE_TONE[v.state])
         fill = bar(_fraction(v), width, tone if v.state is not PhaseState.PENDING else look.track, look.track)
         thin = [Segment(s.text.translate(THIN), s.style) for s in fill]
         return [
@@ -183,20 +183,10 @@ class PhaseProgress(LinesWidget):
         )
 
 
-def _tone(st: PhaseState, look: Look) -> Style:
-    return {
-        PhaseState.DONE: look.good,
-        PhaseState.CURRENT: look.accent,
-        PhaseState.PENDING: look.muted,
-        PhaseState.ROLLED_BACK: look.bad,
-        PhaseState.STOPPED: look.warn,
-    }[st]
-
-
 def _inline(v: PhaseRow, look: Look) -> Cell:
     """The variant's phase in a few cells, for the compact column: ``≈✓ 4m00s``, ``≈▶ 2m00s``,
     ``≈✗ at 1m00s``, ``≈■ at 2m00s``, ``≈·``."""
-    tone = _tone(v.state, look)
+    tone = look.tone(PHASE_TONE[v.state])
     elapsed = short_duration(v.elapsed or timedelta(0))
     words = {
         PhaseState.DONE: elapsed,

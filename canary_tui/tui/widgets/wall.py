@@ -15,7 +15,7 @@ from ...sanitize import clean
 from .. import bigtext
 from ..grid import Cell, LinesWidget, cell, fit, width_of
 from ..look import Look
-from ..model import OUTCOME_TONE, PhaseRow, PhaseState, Tone, short_duration
+from ..model import OUTCOME_TONE, PHASE_TONE, PhaseRow, PhaseState, Tone, short_duration
 from .phases import MARKS, _fraction
 
 OUTCOME_WORDS = {Outcome.PROMOTED: "promoted", Outcome.ROLLED_BACK: "rolled back", Outcome.INCOMPLETE: "incomplete"}
@@ -98,7 +98,7 @@ class WallBoard(LinesWidget):
         bar: Cell = []
         labels: Cell = []
         for i, r in enumerate(rows):
-            tone = _tone(look, r.state)
+            tone = look.tone(PHASE_TONE[r.state])
             filled = round(_fraction(r) * seg) if r.state is not PhaseState.PENDING else 0
             if i:
                 bar.append(Segment(" " * gap))
@@ -108,16 +108,6 @@ class WallBoard(LinesWidget):
             label += cell((f" {r.weight}%", look.muted), (_soak(r), look.muted))
             labels += fit(label, seg)
         return [list(bar) for _ in range(BAR_LINES)] + [labels]
-
-
-def _tone(look: Look, state: PhaseState) -> Style:
-    return {
-        PhaseState.DONE: look.good,
-        PhaseState.CURRENT: look.accent,
-        PhaseState.PENDING: look.muted,
-        PhaseState.ROLLED_BACK: look.bad,
-        PhaseState.STOPPED: look.warn,
-    }[state]
 
 
 def _soak(r: PhaseRow) -> str:
