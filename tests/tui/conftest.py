@@ -15,12 +15,14 @@ from canary_tui.commands.replay import build as build_replay
 from canary_tui.core.fixture import load_fixture
 from canary_tui.output.jsonl import AuditLog
 from canary_tui.tui.app import make_app
+from canary_tui.tui.variant import WhatIf
 
 
 @pytest.fixture
 def room(tmp_path: Path) -> Callable[..., Room]:
-    """``room(mode=..., fixture=..., paused=..., speed=...)``: a control room over a replay fixture.
-    The clock starts paused (deterministic: nothing moves unless a test steps it)."""
+    """``room(mode=..., fixture=..., paused=..., speed=..., whatif=...)``: a control room over a replay
+    fixture (with ``whatif``, a variant beside it). The clock starts paused (deterministic: nothing
+    moves unless a test steps it)."""
     made: list[Room] = []
 
     def make(
@@ -29,6 +31,7 @@ def room(tmp_path: Path) -> Callable[..., Room]:
         paused: bool = True,
         speed: float | None = 1.0,
         tick: float | None = None,
+        whatif: WhatIf | None = None,
     ) -> Room:
         fx = load_fixture(DATA / fixture)  # an absolute path stays as it is
         log = tmp_path / f"{mode}-{len(made)}.jsonl"
@@ -36,7 +39,7 @@ def room(tmp_path: Path) -> Callable[..., Room]:
         controller = build_replay(fx, speed, [audit], mode=mode)
         if paused:
             controller.clock.set_paused(True)  # type: ignore[attr-defined]
-        app = make_app(controller, mode=mode, actor=ACTOR, fixture=fx, tick=tick)
+        app = make_app(controller, mode=mode, actor=ACTOR, fixture=fx, tick=tick, whatif=whatif)
         r = Room(app, controller, audit, log)
         made.append(r)
         return r

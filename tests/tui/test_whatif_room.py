@@ -12,13 +12,10 @@ from pathlib import Path
 import pytest
 from layout_check import CHART_PANELS, ROOM_PANELS, assert_no_cell_outside_a_panel, visible
 from tmuxhelp import ROOT
-from tui_helpers import ACTOR, DATA, Room, run, screen_text
+from tui_helpers import DATA, Room, run, screen_text
 
 from canary_tui import backtest
-from canary_tui.commands.replay import build
 from canary_tui.core.planedit import parse_edit
-from canary_tui.output.jsonl import AuditLog
-from canary_tui.tui.app import make_app
 from canary_tui.tui.model import PhaseState
 from canary_tui.tui.screens.charts import ChartsScreen
 from canary_tui.tui.variant import WhatIf, replay_variant
@@ -40,32 +37,17 @@ SIZES = [(80, 24), (120, 40), (200, 60)]
 
 
 @pytest.fixture
-def whatif_room(tmp_path: Path):
+def whatif_room(room):
     """``whatif_room(fixture, edit, computed=False)``: a replay's control room on a paused clock with
     the variant ``edit``: replayed by the room's thread worker (as the CLI does), or, ``computed``,
     handed over as its timeline (plain data)."""
-    made: list[Room] = []
 
     def make(fixture: Path, edit: str, computed: bool = False, paused: bool = True, speed: float | None = 1.0) -> Room:
-        rec = backtest.load(fixture)
-        variant = backtest.edited(rec, [parse_edit(edit)])
+        variant = backtest.edited(backtest.load(fixture), [parse_edit(edit)])
         whatif = WhatIf(edit, timeline=replay_variant(variant, edit)) if computed else WhatIf(edit, fixture=variant)
-        fx = rec.fixture
-        log = tmp_path / f"replay-{len(made)}.jsonl"
-        audit = AuditLog(log, mode="replay", plan_name=fx.plan.name, actor=ACTOR, source=fx.source)
-        controller = build(fx, speed, [audit])
-        if paused:
-            controller.clock.set_paused(True)  # type: ignore[attr-defined]
-        app = make_app(controller, mode="replay", actor=ACTOR, fixture=fx, tick=None, whatif=whatif)
-        r = Room(app, controller, audit, log)
-        made.append(r)
-        return r
+        return room(fixture=fixture, paused=paused, speed=speed, whatif=whatif)
 
-    yield make
-    for r in made:
-        r.controller.stop("test over")
-        r.app.ended.wait(5)
-        r.audit.close()
+    return make
 
 
 def line_of(app) -> str:
